@@ -1,0 +1,28 @@
+/* The one door to LIBXSMM: strided batch-reduce GEMM, FP32 or BF16 inputs,
+ * FP32 accumulator. Column-major: C(m x n) (+)= sum_i A_i(m x k) * B_i(k x n),
+ * A_i = a + i*stride_a, B_i = b + i*stride_b (strides in elements).
+ * BF16: A is VNNI-2 packed ([k/2][lda][2]), k must be even; B is plain. */
+#ifndef DC_BRGEMM_H
+#define DC_BRGEMM_H
+#include "dconv1d.h"
+
+typedef struct {
+  int64_t m, n, k, lda, ldb, ldc, stride_a, stride_b;
+  int beta; /* 0 overwrites C, 1 accumulates */
+  dconv1d_dtype dtype;
+} dc_brgemm_desc;
+
+typedef struct {
+  void (*fn)(const void *a, const void *b, float *c, const unsigned long long *count, ...);
+} dc_brgemm;
+
+dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *desc, dc_brgemm *kernel);
+
+/* count >= 1: LIBXSMM computes one product even for a count of 0. */
+static inline void dc_brgemm_run(const dc_brgemm *kernel, const void *a, const void *b, float *c,
+                                 int64_t count) {
+  unsigned long long batch = (unsigned long long)count;
+  if (count > 0) kernel->fn(a, b, c, &batch);
+}
+
+#endif

@@ -1,0 +1,220 @@
+/* Configs: the heuristic default, the validator that names the wrong knob,
+ * and the one-line text form (print and parse round-trip). */
+#include "internal.h"
+#include <ctype.h>
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DC_MAX_BLOCK (INT64_C(1) << 24)
+
+static const char *const pass_letters[3] = {"nwk", "nwk", "skc"};
+
+static dconv1d_pass_config pass_config(int64_t width_block, int64_t k_block, int64_t c_block, const char *order) {
+  dconv1d_pass_config config = {width_block, k_block, c_block, {0}};
+  snprintf(config.loop_order, sizeof config.loop_order, "%s", order);
+  return config;
+}
+
+dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
+  if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
+  dconv1d_status status = dconv1d_shape_check(shape);
+  if (status != DCONV1D_OK) return status;
+  const int bf16 = shape->dtype == DCONV1D_BF16;
+  const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
+  const int64_t c_even = dc_round_up(shape->c, 2), k_even = dc_round_up(shape->k, 2);
+  /* A 64-pixel FP32 tile already reaches the kernel's peak (method.md); BF16
+   * restages its input window per tile, so a wider block amortises that. */
+  const int64_t conv_width = bf16 ? 256 : 64;
+  config->fwd = pass_config(conv_width, dc_min(shape->k, 64), dc_min(bf16 ? c_even : shape->c, 64), "NWk");
+  config->bwd_data = pass_config(conv_width, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64), "NWk");
+  config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), "Skc");
+  config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
+  /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
+  int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);
+  config->wu_reduction = tiles >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
+  if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
+  return DCONV1D_OK;
+}
+
+static dconv1d_status invalid(char *why, size_t why_len, const char *format, const char *pass, int64_t value) {
+  if (why && why_len) snprintf(why, why_len, format, pass, (long long)value);
+  return DCONV1D_ERR_BAD_CONFIG;
+}
+
+static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass pass, int need_parallel,
+                                    char *why, size_t why_len) {
+  const char *name = dconv1d_pass_name(pass);
+  char reason[128];
+  dc_nest nest;
+  if (pc->width_block < 1 || pc->width_block > DC_MAX_BLOCK)
+    return invalid(why, why_len, "%s.width_block = %lld is out of range [1, 2^24]", name, pc->width_block);
+  if (pc->k_block < 1 || pc->k_block > DC_MAX_BLOCK)
+    return invalid(why, why_len, "%s.k_block = %lld is out of range [1, 2^24]", name, pc->k_block);
+  if (pc->c_block < 1 || pc->c_block > DC_MAX_BLOCK)
+    return invalid(why, why_len, "%s.c_block = %lld is out of range [1, 2^24]", name, pc->c_block);
+  if (memchr(pc->loop_order, '\0', DCONV1D_ORDER_MAX) == NULL)
+    return invalid(why, why_len, "%s.loop_order is not NUL-terminated%.0lld", name, 0);
+  if (dc_nest_parse(pc->loop_order, pass_letters[pass], need_parallel, &nest, reason, sizeof reason) != 0) {
+    if (why && why_len) snprintf(why, why_len, "%s.loop_order: %s", name, reason);
+    return DCONV1D_ERR_BAD_CONFIG;
+  }
+  return DCONV1D_OK;
+}
+
+dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config, char *why,
+                                       size_t why_len) {
+  if (why && why_len) why[0] = '\0';
+  if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
+  dconv1d_status status = dconv1d_shape_check(shape);
+  if (status != DCONV1D_OK) return status;
+  if (config->wu_formulation != DCONV1D_WU_BATCH_WIDTH && config->wu_formulation != DCONV1D_WU_GEMM_PER_BLOCK)
+    return invalid(why, why_len, "%s.wu_formulation = %lld is not a formulation", "bwd_weight", config->wu_formulation);
+  if (config->wu_reduction != DCONV1D_WU_OWNER && config->wu_reduction != DCONV1D_WU_PRIVATE)
+    return invalid(why, why_len, "%s.wu_reduction = %lld is not a reduction", "bwd_weight", config->wu_reduction);
+  const int owner = config->wu_reduction == DCONV1D_WU_OWNER;
+  if ((status = validate_pass(&config->fwd, DCONV1D_FWD, 1, why, why_len)) != DCONV1D_OK ||
+      (status = validate_pass(&config->bwd_data, DCONV1D_BWD_DATA, 1, why, why_len)) != DCONV1D_OK ||
+      (status = validate_pass(&config->bwd_weight, DCONV1D_BWD_WEIGHT, owner, why, why_len)) != DCONV1D_OK)
+    return status;
+  for (const char *letter = config->bwd_weight.loop_order; !owner && *letter; ++letter)
+    if (isupper((unsigned char)*letter))
+      return invalid(why, why_len, "%s.loop_order: with reduce=private threads split the width, so the tile "
+                     "loops must be lowercase%.0lld", "bwd_weight", 0);
+  if (shape->dtype == DCONV1D_BF16) {
+    /* BF16 reduces in pairs along the GEMM's k: the reduced dimension's block must be even. */
+    if (config->fwd.c_block % 2)
+      return invalid(why, why_len, "%s.c_block = %lld must be even for bf16", "fwd", config->fwd.c_block);
+    if (config->bwd_data.k_block % 2)
+      return invalid(why, why_len, "%s.k_block = %lld must be even for bf16", "bwd_data", config->bwd_data.k_block);
+    if (config->bwd_weight.width_block % 2)
+      return invalid(why, why_len, "%s.width_block = %lld must be even for bf16", "bwd_weight",
+                     config->bwd_weight.width_block);
+  }
+  return DCONV1D_OK;
+}
+
+/* ---- text form ------------------------------------------------------------ */
+static const char *formulation_names[] = {"batch", "per_block"};
+static const char *reduction_names[] = {"owner", "private"};
+
+/* snprintf at buf+used that keeps counting past the end, like snprintf. */
+static void append(char *buf, size_t len, size_t *used, const char *format, long long a, long long b,
+                   long long c, const char *s1, const char *s2) {
+  char scratch[1];
+  int wrote;
+  if (*used < len) wrote = snprintf(buf + *used, len - *used, format, s1, a, b, c, s2);
+  else wrote = snprintf(scratch, 0, format, s1, a, b, c, s2);
+  if (wrote > 0) *used += (size_t)wrote;
+}
+
+int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
+  if (!config || (!buf && len)) return -1;
+  const dconv1d_pass_config *pcs[3] = {&config->fwd, &config->bwd_data, &config->bwd_weight};
+  size_t used = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    const dconv1d_pass_config *pc = pcs[pass];
+    char order[DCONV1D_ORDER_MAX + 1] = {0};
+    memcpy(order, pc->loop_order, DCONV1D_ORDER_MAX);
+    append(buf, len, &used, pass ? " %s:wb=%lld,kb=%lld,cb=%lld,order=%s" : "%s:wb=%lld,kb=%lld,cb=%lld,order=%s",
+           (long long)pc->width_block, (long long)pc->k_block, (long long)pc->c_block,
+           dconv1d_pass_name((dconv1d_pass)pass), order);
+  }
+  unsigned form = (unsigned)config->wu_formulation, reduce = (unsigned)config->wu_reduction;
+  char tail[64];
+  snprintf(tail, sizeof tail, ",form=%s,reduce=%s", form < 2 ? formulation_names[form] : "?",
+           reduce < 2 ? reduction_names[reduce] : "?");
+  append(buf, len, &used, "%s%.0lld%.0lld%.0lld%s", 0, 0, 0, "", tail);
+  return (int)used;
+}
+
+typedef struct {
+  const char *text, *at;
+  char *why;
+  size_t why_len;
+} cursor;
+
+static dconv1d_status parse_error(cursor *cur, const char *what) {
+  if (cur->why && cur->why_len)
+    snprintf(cur->why, cur->why_len, "config text, column %d: %s", (int)(cur->at - cur->text) + 1, what);
+  return DCONV1D_ERR_PARSE;
+}
+
+static int take(cursor *cur, const char *word) {
+  size_t n = strlen(word);
+  if (strncmp(cur->at, word, n) != 0) return 0;
+  cur->at += n;
+  return 1;
+}
+
+static dconv1d_status parse_int(cursor *cur, int64_t *value) {
+  if (!isdigit((unsigned char)*cur->at)) return parse_error(cur, "expected a number");
+  char *end;
+  errno = 0;
+  long long v = strtoll(cur->at, &end, 10);
+  if (errno == ERANGE) return parse_error(cur, "number out of range");
+  cur->at = end;
+  *value = v;
+  return DCONV1D_OK;
+}
+
+static dconv1d_status parse_word(cursor *cur, char *out, size_t out_len) {
+  size_t n = 0;
+  while (isalpha((unsigned char)cur->at[n]) || cur->at[n] == '_') ++n;
+  if (n == 0) return parse_error(cur, "expected a word");
+  if (n >= out_len) return parse_error(cur, "word too long");
+  memcpy(out, cur->at, n);
+  out[n] = '\0';
+  cur->at += n;
+  return DCONV1D_OK;
+}
+
+static int find_name(const char *const *names, int count, const char *word) {
+  for (int i = 0; i < count; ++i)
+    if (strcmp(names[i], word) == 0) return i;
+  return -1;
+}
+
+static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_config *pc) {
+  dconv1d_status st;
+  if (!take(cur, dconv1d_pass_name(pass)) || !take(cur, ":"))
+    return parse_error(cur, pass == DCONV1D_FWD ? "expected 'fwd:'" : pass == DCONV1D_BWD_DATA ? "expected ' bwd_data:'" : "expected ' bwd_weight:'");
+  if (!take(cur, "wb=")) return parse_error(cur, "expected 'wb='");
+  if ((st = parse_int(cur, &pc->width_block)) != DCONV1D_OK) return st;
+  if (!take(cur, ",kb=")) return parse_error(cur, "expected ',kb='");
+  if ((st = parse_int(cur, &pc->k_block)) != DCONV1D_OK) return st;
+  if (!take(cur, ",cb=")) return parse_error(cur, "expected ',cb='");
+  if ((st = parse_int(cur, &pc->c_block)) != DCONV1D_OK) return st;
+  if (!take(cur, ",order=")) return parse_error(cur, "expected ',order='");
+  return parse_word(cur, pc->loop_order, sizeof pc->loop_order);
+}
+
+dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len) {
+  if (why && why_len) why[0] = '\0';
+  if (!text || !config) return DCONV1D_ERR_NULL_ARG;
+  cursor cur = {text, text, why, why_len};
+  dconv1d_config parsed;
+  memset(&parsed, 0, sizeof parsed);
+  dconv1d_pass_config *pcs[3] = {&parsed.fwd, &parsed.bwd_data, &parsed.bwd_weight};
+  char word[16];
+  dconv1d_status st;
+  for (int pass = 0; pass < 3; ++pass) {
+    if (pass && !take(&cur, " ")) return parse_error(&cur, "expected a space before the next pass");
+    if ((st = parse_pass(&cur, (dconv1d_pass)pass, pcs[pass])) != DCONV1D_OK) return st;
+  }
+  if (!take(&cur, ",form=")) return parse_error(&cur, "expected ',form='");
+  if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
+  int form = find_name(formulation_names, 2, word);
+  if (form < 0) return parse_error(&cur, "form must be batch or per_block");
+  if (!take(&cur, ",reduce=")) return parse_error(&cur, "expected ',reduce='");
+  if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
+  int reduce = find_name(reduction_names, 2, word);
+  if (reduce < 0) return parse_error(&cur, "reduce must be owner or private");
+  if (*cur.at) return parse_error(&cur, "unexpected trailing text");
+  parsed.wu_formulation = (dconv1d_wu_formulation)form;
+  parsed.wu_reduction = (dconv1d_wu_reduction)reduce;
+  *config = parsed;
+  return DCONV1D_OK;
+}

@@ -1,0 +1,151 @@
+/* dconv1d: 1D dilated convolution on LIBXSMM batch-reduce GEMM.
+ *
+ * Semantics are PyTorch's conv1d with stride 1 and groups 1:
+ *   y[n][k][q] = bias[k] + sum_c sum_s x[n][c][q + s*d - pad_l] * wt[k][c][s]
+ * with x read as zero outside [0, w). Layouts are dense and row-major:
+ * x [n][c][w], wt [k][c][s], y and dy [n][k][q], dx [n][c][w], bias [k].
+ * Pointers need only the alignment of their element type.
+ *
+ * Plan once, execute many: dconv1d_create validates the shape, picks the
+ * blocking, JIT-dispatches every kernel and allocates all scratch; the
+ * execute calls allocate nothing. One layer runs one call at a time (its
+ * scratch is shared by its threads); create one layer per concurrent caller.
+ */
+#ifndef DCONV1D_H
+#define DCONV1D_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dconv1d_layer dconv1d_layer;
+typedef struct dconv1d_config dconv1d_config;
+
+typedef enum { DCONV1D_F32 = 0, DCONV1D_BF16 = 1 } dconv1d_dtype;
+typedef enum { DCONV1D_FWD = 0, DCONV1D_BWD_DATA = 1, DCONV1D_BWD_WEIGHT = 2 } dconv1d_pass;
+
+/* One row per status: name, value, message. The enum and the messages are
+ * generated from this one table so they cannot drift apart. */
+#define DCONV1D_STATUS_TABLE(X)                                                         \
+  X(DCONV1D_OK, 0, "success")                                                           \
+  X(DCONV1D_ERR_NULL_ARG, -1, "a required pointer argument is NULL")                   \
+  X(DCONV1D_ERR_BAD_SHAPE, -2,                                                          \
+    "invalid shape: sizes must be >= 1, pads >= 0, and the output width must be >= 1") \
+  X(DCONV1D_ERR_BAD_CONFIG, -3, "invalid config: a knob is out of range for this shape") \
+  X(DCONV1D_ERR_UNSUPPORTED, -4,                                                        \
+    "unsupported: a size exceeds what the GEMM backend can address (32-bit leading dimensions)") \
+  X(DCONV1D_ERR_NO_MEMORY, -5, "out of memory while allocating scratch")                \
+  X(DCONV1D_ERR_KERNEL, -6, "the GEMM backend could not generate a kernel")             \
+  X(DCONV1D_ERR_OVERFLOW, -7, "a size or element count overflows 64-bit arithmetic")    \
+  X(DCONV1D_ERR_PARSE, -8, "text could not be parsed")                                  \
+  X(DCONV1D_ERR_BAD_DTYPE, -9, "unknown data type")                                     \
+  X(DCONV1D_ERR_BAD_PASS, -10, "unknown pass")
+
+#define DCONV1D_STATUS_ENUM_ENTRY(name, value, message) name = value,
+typedef enum { DCONV1D_STATUS_TABLE(DCONV1D_STATUS_ENUM_ENTRY) } dconv1d_status;
+#undef DCONV1D_STATUS_ENUM_ENTRY
+
+typedef struct {
+  int64_t n, c, k;      /* batch, input channels, filters (output channels) */
+  int64_t w;            /* input width, unpadded */
+  int64_t s, d;         /* filter width, dilation (1 = dense, PyTorch convention) */
+  int64_t pad_l, pad_r; /* implicit zero padding on each side */
+  dconv1d_dtype dtype;
+  int threads; /* 0 = as many as OpenMP would use */
+} dconv1d_shape;
+
+/* ---- tuning knobs ------------------------------------------------------
+ * Each pass runs a small nest of loops around one BRGEMM call. The loop
+ * order is a string of loop letters, outermost first; the letters in
+ * UPPERCASE (one contiguous run) are collapsed and split across threads in
+ * contiguous chunks, loops before them run in every thread, loops after
+ * them run inside each thread's chunk.
+ *   fwd, bwd_data : a permutation of "nwk": n = image, w = width block,
+ *                   k = output-channel block (K for fwd, C for bwd_data).
+ *                   The reduction-channel blocks always run innermost.
+ *   bwd_weight    : a permutation of "skc": s = tap, k = K block,
+ *                   c = C block. Images always run outermost.
+ * Block sizes are clamped to the tensor extents; BF16 needs even blocks on
+ * every dimension that the hardware reduces over in pairs. */
+#define DCONV1D_ORDER_MAX 8
+
+typedef struct {
+  int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
+  int64_t k_block;     /* filters per block */
+  int64_t c_block;     /* input channels per block */
+  char loop_order[DCONV1D_ORDER_MAX];
+} dconv1d_pass_config;
+
+typedef enum {
+  DCONV1D_WU_BATCH_WIDTH = 0, /* one BRGEMM per tile reduces all width blocks: accumulator stays in registers */
+  DCONV1D_WU_GEMM_PER_BLOCK = 1 /* one GEMM per width block, accumulator reloaded (the reference's way) */
+} dconv1d_wu_formulation;
+
+typedef enum {
+  DCONV1D_WU_OWNER = 0,  /* threads own disjoint (tap, K block, C block) tiles: no reduction */
+  DCONV1D_WU_PRIVATE = 1 /* threads split the width, keep private partial sums, reduce in parallel */
+} dconv1d_wu_reduction;
+
+struct dconv1d_config {
+  dconv1d_pass_config fwd, bwd_data, bwd_weight;
+  dconv1d_wu_formulation wu_formulation;
+  dconv1d_wu_reduction wu_reduction;
+};
+
+/* ---- the layer ---------------------------------------------------------- */
+int64_t dconv1d_out_width(const dconv1d_shape *shape); /* q = w + pad_l + pad_r - (s-1)*d; -1 if invalid */
+dconv1d_status dconv1d_shape_check(const dconv1d_shape *shape);
+double dconv1d_flops(const dconv1d_shape *shape); /* 2*n*c*k*s*q, the same for every pass */
+
+dconv1d_status dconv1d_create(dconv1d_layer **layer, const dconv1d_shape *shape,
+                              const dconv1d_config *config /* NULL: the library's choice */);
+dconv1d_status dconv1d_forward(dconv1d_layer *layer, const void *x, const void *wt,
+                               const void *bias /* NULL ok */, void *y);
+dconv1d_status dconv1d_backward_data(dconv1d_layer *layer, const void *dy, const void *wt, void *dx);
+dconv1d_status dconv1d_backward_weight(dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
+                                       void *dbias /* NULL ok */);
+void dconv1d_destroy(dconv1d_layer *layer); /* NULL is a no-op */
+const char *dconv1d_status_string(dconv1d_status status);
+
+/* What a layer was planned with, and where its config came from
+ * ("explicit" or "heuristic"). */
+dconv1d_status dconv1d_layer_config(const dconv1d_layer *layer, dconv1d_config *config);
+dconv1d_status dconv1d_layer_shape(const dconv1d_layer *layer, dconv1d_shape *shape);
+const char *dconv1d_layer_config_source(const dconv1d_layer *layer);
+int dconv1d_layer_threads(const dconv1d_layer *layer);
+
+/* ---- configs --------------------------------------------------------------- */
+dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config);
+/* OK, or BAD_CONFIG with a message naming the wrong knob written to why. */
+dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config,
+                                       char *why, size_t why_len);
+/* One line of text, e.g.
+ * "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:... bwd_weight:...,order=Skc wu=batch,owner".
+ * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
+int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len);
+dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len);
+
+/* ---- names, shared with every tool, log, CSV and plot ------------------- */
+const char *dconv1d_pass_name(dconv1d_pass pass);    /* "fwd", "bwd_data", "bwd_weight" */
+const char *dconv1d_dtype_name(dconv1d_dtype dtype); /* "f32", "bf16" */
+
+/* ---- bf16 (stored as uint16_t), round to nearest even -------------------- */
+uint16_t dconv1d_bf16_from_float(float value);
+float dconv1d_bf16_to_float(uint16_t value);
+
+/* ---- double-precision reference (slow; for checking) -------------------
+ * Same layouts as the layer, every tensor in double; bias/dbias may be NULL. */
+dconv1d_status dconv1d_ref_forward(const dconv1d_shape *shape, const double *x, const double *wt,
+                                   const double *bias, double *y);
+dconv1d_status dconv1d_ref_backward_data(const dconv1d_shape *shape, const double *dy, const double *wt,
+                                         double *dx);
+dconv1d_status dconv1d_ref_backward_weight(const dconv1d_shape *shape, const double *x, const double *dy,
+                                           double *dwt, double *dbias);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,85 @@
+/* Internal types shared by the planner (layer.c) and the passes. */
+#ifndef DC_INTERNAL_H
+#define DC_INTERNAL_H
+#include "brgemm.h"
+#include "dconv1d.h"
+#include "loop_nest.h"
+#include <stddef.h>
+
+#define DC_MAX_THREADS 4096
+#define DC_ALIGN 64
+
+static inline int64_t dc_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static inline int64_t dc_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t dc_max(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t dc_round_up(int64_t a, int64_t b) { return dc_div_up(a, b) * b; }
+static inline size_t dc_esize(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 2 : 4; }
+
+/* Forward and backward-data are the same computation, a "conv pass":
+ *   out[i][o][q] = sum_s sum_r in[i][r][q + s*dilation - offset] * B[s][o][r]
+ * read as zero outside [0, in_width). Forward: in = x, r = c, o = k,
+ * offset = pad_l. Backward data: in = dy, r = k, o = c, taps flipped,
+ * offset = (s-1)*d - pad_l (negative offsets crop). */
+typedef struct {
+  dconv1d_dtype dtype;
+  int64_t images, in_ch, out_ch, in_width, out_width, taps, dilation, offset;
+  int64_t in_ch_padded;  /* BF16 reduces channels in pairs: rounded up to even */
+  int64_t width_block, out_block, in_block; /* clamped to the extents */
+  int64_t width_blocks, out_blocks, in_blocks;
+  int64_t window_width;  /* width_block + (taps-1)*dilation: one staged input window */
+  dc_nest nest;          /* canonical dims: 0 = image, 1 = width block, 2 = out block */
+  /* [m is tail][n is tail][k is tail][A is a staged window][beta] */
+  dc_brgemm kernels[2][2][2][2][2];
+  void *weights;         /* relaid out each call: [taps][out_ch][in_ch_padded] */
+  size_t thread_scratch_bytes;
+} dc_conv_plan;
+
+/* Backward weight:
+ *   dwt[k][c][s] = sum_n sum_q dy[n][k][q] * x[n][c][q + s*d - pad_l]
+ * per tap s one BRGEMM with m = K block, n = C block, k = width block;
+ * A = dy transposed (NWC, VNNI for BF16), B = x zero-padded (plain). */
+typedef struct {
+  dconv1d_dtype dtype;
+  int64_t images, channels, filters, in_width, out_width, taps, dilation, pad_l;
+  int64_t width_block, k_block, c_block;
+  int64_t width_blocks, k_blocks, c_blocks;
+  int64_t padded_out_width; /* width_blocks * width_block */
+  int64_t panel_width;      /* padded_out_width + (taps-1)*d: x panel row length */
+  dconv1d_wu_formulation formulation;
+  dconv1d_wu_reduction reduction;
+  dc_nest nest;             /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
+  dc_brgemm kernels[2][2][2]; /* [m is tail][n is tail][beta] */
+  void *dy_panel;           /* one image of dy, transposed: [padded_out_width][K] */
+  void *x_panel;            /* one image of x, zero-padded: [C][panel_width] */
+  float *accumulators;      /* [copies][taps][C][K] */
+  int accumulator_copies;
+} dc_wu_plan;
+
+struct dconv1d_layer {
+  dconv1d_shape shape;
+  dconv1d_config config;
+  const char *config_source;
+  int threads;
+  dc_conv_plan fwd, bwd_data;
+  dc_wu_plan wu;
+  char *thread_scratch; /* threads * thread_scratch_stride bytes */
+  size_t thread_scratch_stride;
+};
+
+void *dc_alloc(size_t bytes);
+void dc_free(void *p);
+
+dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
+                                 const dconv1d_pass_config *config);
+void dc_conv_plan_free(dc_conv_plan *plan);
+/* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
+void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias,
+                      void *out, const void *wt, int flip_taps);
+
+dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
+                               int threads);
+void dc_wu_plan_free(dc_wu_plan *plan);
+void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
+               void *dbias);
+
+#endif

@@ -1,0 +1,27 @@
+/* A loop order as data: up to three loops named by letters, outermost first,
+ * with one contiguous run of UPPERCASE letters marking the loops whose
+ * iterations are split across threads (collapsed, contiguous chunks). */
+#ifndef DC_LOOP_NEST_H
+#define DC_LOOP_NEST_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define DC_NEST_DIMS 3
+
+typedef struct {
+  int perm[DC_NEST_DIMS];        /* perm[level] = canonical dim index at that level */
+  int64_t extent[DC_NEST_DIMS];  /* by canonical dim index */
+  int par_begin, par_end;        /* levels [par_begin, par_end) are parallel */
+} dc_nest;
+
+/* Parses order against canonical letters (e.g. "nwk"); 0 on success, else -1
+ * with why filled. need_parallel: at least one uppercase letter. */
+int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_nest *nest, char *why,
+                  size_t why_len);
+
+typedef void (*dc_tile_fn)(void *ctx, const int64_t coord[DC_NEST_DIMS], int tid);
+
+/* Runs this thread's share of the nest; coord is indexed by canonical dim. */
+void dc_nest_run(const dc_nest *nest, int tid, int nthreads, dc_tile_fn fn, void *ctx);
+
+#endif

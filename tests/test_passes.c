@@ -1,0 +1,242 @@
+/* Randomised correctness of every pass and dtype against the double
+ * reference: C, K in {1,2,15,16,17,64}, S in {1,2,9,51}, d in {1,2,8,32},
+ * output widths from 1 up, odd widths, padding on either or both sides,
+ * N in {1,3}; the default config and random non-default configs.
+ * Outputs are NaN-filled before each call so an unwritten element fails.
+ * Seed: DCONV1D_TEST_SEED (printed on failure); case count: argv[1]. */
+#include "check.h"
+#include "dconv1d.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state;
+static uint64_t rng_next(void) { /* splitmix64 */
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+static int64_t rng_below(int64_t n) { return (int64_t)(rng_next() % (uint64_t)n); }
+static double rng_uniform(void) { return (double)(rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0; }
+static int64_t pick(const int64_t *values, int count) { return values[rng_below(count)]; }
+
+/* A tensor in the layer's dtype plus the exact double values it holds. */
+typedef struct {
+  void *data;
+  double *exact;
+  int64_t count;
+} tensor;
+
+static tensor tensor_random(int64_t count, dconv1d_dtype dtype) {
+  tensor t = {malloc((size_t)count * 4), malloc((size_t)count * sizeof(double)), count};
+  for (int64_t i = 0; i < count; ++i) {
+    float v = (float)rng_uniform();
+    if (dtype == DCONV1D_BF16) {
+      uint16_t b = dconv1d_bf16_from_float(v);
+      ((uint16_t *)t.data)[i] = b;
+      t.exact[i] = dconv1d_bf16_to_float(b);
+    } else {
+      ((float *)t.data)[i] = v;
+      t.exact[i] = v;
+    }
+  }
+  return t;
+}
+
+static tensor tensor_nan(int64_t count, dconv1d_dtype dtype) {
+  tensor t = {malloc((size_t)count * 4), malloc((size_t)count * sizeof(double)), count};
+  for (int64_t i = 0; i < count; ++i) {
+    if (dtype == DCONV1D_BF16) ((uint16_t *)t.data)[i] = 0x7fc0;
+    else ((float *)t.data)[i] = NAN;
+  }
+  return t;
+}
+
+static void tensor_free(tensor *t) {
+  free(t->data);
+  free(t->exact);
+}
+
+/* Relative L2 error of the layer's output against the reference; +inf on
+ * NaN/Inf. The reference norm is floored at a tenth of the norm of the
+ * magnitude reference (the same pass on |inputs|): an output of a few
+ * elements whose sums cancel to near zero is judged against the size of
+ * what was summed, which is all that FP32 rounding can promise. */
+static double rel_error(const tensor *got, const double *magnitude, dconv1d_dtype dtype) {
+  double diff = 0.0, norm = 0.0, magnitude_norm = 0.0;
+  for (int64_t i = 0; i < got->count; ++i) {
+    double v = dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((uint16_t *)got->data)[i]) : ((float *)got->data)[i];
+    if (!isfinite(v)) return INFINITY;
+    diff += (v - got->exact[i]) * (v - got->exact[i]);
+    norm += got->exact[i] * got->exact[i];
+    magnitude_norm += magnitude[i] * magnitude[i];
+  }
+  double scale = fmax(sqrt(norm), 0.1 * sqrt(magnitude_norm));
+  return sqrt(diff) / (scale > 0 ? scale : 1.0);
+}
+
+static double *abs_copy(const tensor *t) {
+  double *a = malloc((size_t)t->count * sizeof(double));
+  for (int64_t i = 0; i < t->count; ++i) a[i] = fabs(t->exact[i]);
+  return a;
+}
+
+static const char *order_letters[3] = {"nwk", "nwk", "skc"};
+
+static void random_order(char *out, const char *letters, int need_parallel) {
+  char perm[4];
+  memcpy(perm, letters, 4);
+  for (int i = 2; i > 0; --i) {
+    int j = (int)rng_below(i + 1);
+    char t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  int begin = (int)rng_below(3), end = begin + 1 + (int)rng_below(3 - begin);
+  for (int i = 0; i < 3; ++i)
+    out[i] = (char)(need_parallel && i >= begin && i < end ? perm[i] - 'a' + 'A' : perm[i]);
+  out[3] = '\0';
+}
+
+static int64_t random_block(int64_t extent, int even) {
+  static const int64_t widths[] = {1, 2, 3, 7, 16, 64, 100, 256, 1000};
+  int64_t b = rng_below(3) == 0 ? pick(widths, 9) : 1 + rng_below(extent + 1);
+  if (even && b % 2) ++b;
+  return b;
+}
+
+static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
+  int bf16 = sh->dtype == DCONV1D_BF16;
+  dconv1d_pass_config *pcs[3] = {&cfg->fwd, &cfg->bwd_data, &cfg->bwd_weight};
+  cfg->wu_formulation = (dconv1d_wu_formulation)rng_below(2);
+  cfg->wu_reduction = (dconv1d_wu_reduction)rng_below(2);
+  for (int p = 0; p < 3; ++p) {
+    pcs[p]->width_block = random_block(300, bf16 && p == 2);
+    pcs[p]->k_block = random_block(sh->k, bf16 && p == 1);
+    pcs[p]->c_block = random_block(sh->c, bf16 && p == 0);
+    random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
+  }
+}
+
+static void random_shape(dconv1d_shape *sh, dconv1d_dtype dtype) {
+  static const int64_t channels[] = {1, 2, 15, 16, 17, 64}, taps[] = {1, 2, 9, 51}, dil[] = {1, 2, 8, 32},
+                       batch[] = {1, 3};
+  memset(sh, 0, sizeof *sh);
+  sh->n = pick(batch, 2);
+  sh->c = pick(channels, 6);
+  sh->k = pick(channels, 6);
+  sh->s = pick(taps, 4);
+  sh->d = pick(dil, 4);
+  sh->dtype = dtype;
+  sh->threads = 1 + (int)rng_below(2);
+  /* keep the reference affordable where everything is large */
+  int big = sh->c * sh->k * sh->s > 20000;
+  int64_t q = rng_below(4) == 0 ? 1 + rng_below(3) : 1 + rng_below(big ? 90 : 400);
+  int64_t span = (sh->s - 1) * sh->d;
+  int pad_kind = (int)rng_below(4); /* none, left, right, both */
+  sh->pad_l = pad_kind & 1 ? rng_below(span + 4) : 0;
+  sh->pad_r = pad_kind & 2 ? rng_below(span + 4) : 0;
+  sh->w = q + span - sh->pad_l - sh->pad_r;
+  if (sh->w < 1) { /* padding wider than needed: output grows instead */
+    sh->w = 1 + rng_below(5);
+  }
+}
+
+static void describe(const dconv1d_shape *sh, const char *cfg_text, uint64_t seed) {
+  fprintf(stderr, "  shape n%lldc%lldk%lldw%llds%lldd%lldpl%lldpr%lld %s threads %d, config '%s', seed %llu\n",
+          (long long)sh->n, (long long)sh->c, (long long)sh->k, (long long)sh->w, (long long)sh->s,
+          (long long)sh->d, (long long)sh->pad_l, (long long)sh->pad_r, dconv1d_dtype_name(sh->dtype),
+          sh->threads, cfg_text, (unsigned long long)seed);
+}
+
+static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t seed) {
+  dconv1d_layer *layer = NULL;
+  char cfg_text[512] = "default";
+  if (cfg) dconv1d_config_print(cfg, cfg_text, sizeof cfg_text);
+  dconv1d_status st = dconv1d_create(&layer, sh, cfg);
+  if (st != DCONV1D_OK) {
+    fprintf(stderr, "create failed: %s\n", dconv1d_status_string(st));
+    describe(sh, cfg_text, seed);
+    return 1;
+  }
+  const int64_t q = dconv1d_out_width(sh), xs = sh->n * sh->c * sh->w, ys = sh->n * sh->k * q,
+                ws = sh->k * sh->c * sh->s;
+  tensor x = tensor_random(xs, sh->dtype), wt = tensor_random(ws, sh->dtype), bias = tensor_random(sh->k, sh->dtype),
+         dy = tensor_random(ys, sh->dtype);
+  tensor y = tensor_nan(ys, sh->dtype), dx = tensor_nan(xs, sh->dtype), dwt = tensor_nan(ws, sh->dtype),
+         dbias = tensor_nan(sh->k, sh->dtype);
+  const int with_bias = (int)(seed & 1);
+  dconv1d_ref_forward(sh, x.exact, wt.exact, with_bias ? bias.exact : NULL, y.exact);
+  dconv1d_ref_backward_data(sh, dy.exact, wt.exact, dx.exact);
+  dconv1d_ref_backward_weight(sh, x.exact, dy.exact, dwt.exact, dbias.exact);
+  double *ax = abs_copy(&x), *awt = abs_copy(&wt), *abias = abs_copy(&bias), *ady = abs_copy(&dy);
+  double *my = malloc((size_t)ys * sizeof(double)), *mdx = malloc((size_t)xs * sizeof(double)),
+         *mdwt = malloc((size_t)ws * sizeof(double)), *mdbias = malloc((size_t)sh->k * sizeof(double));
+  dconv1d_ref_forward(sh, ax, awt, with_bias ? abias : NULL, my);
+  dconv1d_ref_backward_data(sh, ady, awt, mdx);
+  dconv1d_ref_backward_weight(sh, ax, ady, mdwt, mdbias);
+  int failed = 0;
+  const double tol = sh->dtype == DCONV1D_BF16 ? 1e-2 : 1e-5;
+  struct { const char *name; dconv1d_status status; tensor *out; const double *magnitude; } runs[4] = {
+      {"fwd", dconv1d_forward(layer, x.data, wt.data, with_bias ? bias.data : NULL, y.data), &y, my},
+      {"bwd_data", dconv1d_backward_data(layer, dy.data, wt.data, dx.data), &dx, mdx},
+      {"bwd_weight", dconv1d_backward_weight(layer, x.data, dy.data, dwt.data, dbias.data), &dwt, mdwt},
+      {"bwd_weight(bias)", DCONV1D_OK, &dbias, mdbias}};
+  for (int r = 0; r < 4; ++r) {
+    double err = rel_error(runs[r].out, runs[r].magnitude, sh->dtype);
+    ++check_count;
+    if (runs[r].status != DCONV1D_OK || !(err <= tol)) {
+      ++check_failures;
+      failed = 1;
+      fprintf(stderr, "FAIL %s: status %d, relative L2 error %.3g > %.0e\n", runs[r].name, runs[r].status, err, tol);
+      describe(sh, cfg_text, seed);
+    }
+  }
+  double *scratch[] = {ax, awt, abias, ady, my, mdx, mdwt, mdbias};
+  for (size_t i = 0; i < sizeof scratch / sizeof *scratch; ++i) free(scratch[i]);
+  tensor *all[] = {&x, &wt, &bias, &dy, &y, &dx, &dwt, &dbias};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) tensor_free(all[i]);
+  dconv1d_destroy(layer);
+  return failed;
+}
+
+/* Shapes every run covers, whatever the seed. */
+static void fixed_cases(dconv1d_dtype dtype) {
+  static const dconv1d_shape shapes[] = {
+      {1, 15, 15, 1000, 51, 8, 0, 0, 0, 0},    {1, 15, 15, 600, 51, 8, 200, 200, 0, 0},
+      {3, 1, 15, 500, 51, 8, 200, 200, 0, 2},  {2, 15, 1, 300, 1, 1, 0, 0, 0, 2},
+      {1, 17, 16, 401, 1, 1, 0, 0, 0, 1},      {1, 16, 16, 1601, 51, 32, 0, 0, 0, 2},
+      {1, 2, 2, 1, 1, 1, 0, 0, 0, 1},          {1, 3, 5, 1, 9, 2, 8, 8, 0, 1},
+      {1, 64, 64, 450, 9, 8, 0, 0, 0, 2},      {3, 16, 17, 77, 2, 32, 40, 0, 0, 2},
+      {1, 1, 1, 1, 51, 32, 800, 800, 0, 1},     {1, 5, 3, 20, 9, 1, 100, 3, 0, 2},
+  };
+  for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i) {
+    dconv1d_shape sh = shapes[i];
+    sh.dtype = dtype;
+    run_case(&sh, NULL, i);
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *env = getenv("DCONV1D_TEST_SEED");
+  uint64_t seed = env ? strtoull(env, NULL, 10) : 20261126u;
+  int cases = argc > 1 ? atoi(argv[1]) : 60;
+  printf("test_passes: seed %llu, %d random cases per dtype\n", (unsigned long long)seed, cases);
+  for (int dt = 0; dt < 2; ++dt) {
+    dconv1d_dtype dtype = (dconv1d_dtype)dt;
+    fixed_cases(dtype);
+    for (int i = 0; i < cases; ++i) {
+      uint64_t case_seed = seed * 1000003u + (uint64_t)(dt * 100000 + i);
+      rng_state = case_seed;
+      dconv1d_shape sh;
+      random_shape(&sh, dtype);
+      dconv1d_config cfg;
+      int use_default = i % 3 == 0;
+      if (!use_default) random_config(&sh, &cfg);
+      run_case(&sh, use_default ? NULL : &cfg, case_seed);
+    }
+  }
+  return check_report("test_passes");
+}
