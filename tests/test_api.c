@@ -1,0 +1,242 @@
+/* The public contract around the passes: status table, names, shapes, bad
+ * input (each kind its own status, outputs untouched, no crash), configs
+ * (default validity, validator messages, print/parse round trip, parse
+ * errors), and bf16 rounding. */
+#include "check.h"
+#include "dconv1d.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dconv1d_shape base_shape(void) {
+  dconv1d_shape sh = {2, 15, 15, 400, 51, 8, 0, 0, DCONV1D_F32, 1};
+  return sh;
+}
+
+static void test_status_table(void) {
+  const dconv1d_status all[] = {DCONV1D_OK, DCONV1D_ERR_NULL_ARG, DCONV1D_ERR_BAD_SHAPE, DCONV1D_ERR_BAD_CONFIG,
+                                DCONV1D_ERR_UNSUPPORTED, DCONV1D_ERR_NO_MEMORY, DCONV1D_ERR_KERNEL,
+                                DCONV1D_ERR_OVERFLOW, DCONV1D_ERR_PARSE, DCONV1D_ERR_BAD_DTYPE, DCONV1D_ERR_BAD_PASS};
+  const int count = (int)(sizeof all / sizeof *all);
+  CHECK_EQ_INT(DCONV1D_OK, 0);
+  for (int i = 0; i < count; ++i) {
+    CHECK(dconv1d_status_string(all[i]) != NULL && strlen(dconv1d_status_string(all[i])) > 5);
+    if (i > 0) CHECK(all[i] < 0);
+    for (int j = 0; j < i; ++j) {
+      CHECK(all[i] != all[j]);
+      CHECK(strcmp(dconv1d_status_string(all[i]), dconv1d_status_string(all[j])) != 0);
+    }
+  }
+  CHECK(strcmp(dconv1d_status_string((dconv1d_status)12345), "unknown status code") == 0);
+  CHECK(strcmp(dconv1d_pass_name(DCONV1D_BWD_WEIGHT), "bwd_weight") == 0);
+  CHECK(strcmp(dconv1d_dtype_name(DCONV1D_BF16), "bf16") == 0);
+}
+
+static void test_shapes(void) {
+  dconv1d_shape sh = base_shape();
+  CHECK_EQ_INT(dconv1d_out_width(&sh), -1); /* 400 - 50*8 = 0: no output */
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE); /* q = 0 */
+  sh.w = 60400;
+  CHECK_EQ_INT(dconv1d_out_width(&sh), 60000);
+  sh.pad_l = sh.pad_r = 200;
+  CHECK_EQ_INT(dconv1d_out_width(&sh), 60400);
+  CHECK(dconv1d_flops(&sh) == 2.0 * 2 * 15 * 15 * 51 * 60400);
+  CHECK_EQ_INT(dconv1d_out_width(NULL), -1);
+  CHECK_EQ_INT(dconv1d_shape_check(NULL), DCONV1D_ERR_NULL_ARG);
+  int64_t *fields[] = {&sh.n, &sh.c, &sh.k, &sh.w, &sh.s, &sh.d};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; ++i) {
+    int64_t saved = *fields[i];
+    *fields[i] = 0;
+    CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE);
+    *fields[i] = -7;
+    CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE);
+    *fields[i] = saved;
+  }
+  sh.pad_l = -1;
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE);
+  sh.pad_l = 0;
+  sh.threads = -1;
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE);
+  sh.threads = 1;
+  sh.dtype = (dconv1d_dtype)7;
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_DTYPE);
+  sh.dtype = DCONV1D_F32;
+  sh.s = INT64_C(1) << 40;
+  sh.d = INT64_C(1) << 40; /* (s-1)*d overflows */
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_OVERFLOW);
+  sh.s = 3;
+  sh.d = 1;
+  sh.w = INT64_MAX;
+  sh.pad_r = 5; /* w + pads overflows */
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_OVERFLOW);
+  sh.pad_r = 0;
+  sh.w = INT64_C(1) << 40;
+  sh.n = INT64_C(1) << 30; /* element count overflows */
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_OVERFLOW);
+  sh.s = 60; /* output width <= 0 */
+  sh.n = 1;
+  sh.w = 50;
+  CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE);
+  CHECK_EQ_INT(dconv1d_out_width(&sh), -1);
+}
+
+static void test_create_rejects(void) {
+  dconv1d_layer *layer = (dconv1d_layer *)&layer; /* a canary: must stay as it is */
+  dconv1d_layer *const canary = layer;
+  dconv1d_shape sh = base_shape();
+  sh.w = 1000;
+  CHECK_EQ_INT(dconv1d_create(NULL, &sh, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_create(&layer, NULL, NULL), DCONV1D_ERR_NULL_ARG);
+  sh.c = -1;
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_ERR_BAD_SHAPE);
+  sh.c = 15;
+  sh.w = INT64_C(1) << 40; /* each element count fits int64, but not the backend's 32-bit dims */
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_ERR_UNSUPPORTED);
+  sh.w = 1000;
+  sh.c = INT64_C(1) << 26; /* addressable, but weights of 2^26 * 15 * 51 floats */
+  sh.k = INT64_C(1) << 20;
+  dconv1d_status st = dconv1d_create(&layer, &sh, NULL);
+  CHECK(st == DCONV1D_ERR_NO_MEMORY || st == DCONV1D_ERR_UNSUPPORTED || st == DCONV1D_ERR_OVERFLOW);
+  sh.c = sh.k = 15;
+  dconv1d_config cfg;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  cfg.fwd.width_block = 0;
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, &cfg), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(layer == canary);
+}
+
+static void test_execute_rejects(void) {
+  dconv1d_shape sh = base_shape();
+  sh.w = 500;
+  dconv1d_layer *layer = NULL;
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_OK);
+  const int64_t xs = 2 * 15 * 500, ys = 2 * 15 * 100, ws = 15 * 15 * 51;
+  float *x = calloc(xs, 4), *y = malloc(ys * 4), *wt = calloc(ws, 4), *dwt = malloc(ws * 4);
+  for (int64_t i = 0; i < ys; ++i) y[i] = 42.0f;
+  for (int64_t i = 0; i < ws; ++i) dwt[i] = 42.0f;
+  CHECK_EQ_INT(dconv1d_forward(NULL, x, wt, NULL, y), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_forward(layer, NULL, wt, NULL, y), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_forward(layer, x, NULL, NULL, y), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_forward(layer, x, wt, NULL, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_data(layer, NULL, wt, x), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_data(layer, y, wt, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_weight(layer, x, NULL, dwt, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_weight(layer, x, y, NULL, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_weight(NULL, x, y, dwt, NULL), DCONV1D_ERR_NULL_ARG);
+  int untouched = 1;
+  for (int64_t i = 0; i < ys; ++i) untouched &= y[i] == 42.0f;
+  for (int64_t i = 0; i < ws; ++i) untouched &= dwt[i] == 42.0f;
+  CHECK(untouched);
+  dconv1d_config cfg;
+  CHECK_EQ_INT(dconv1d_layer_config(layer, &cfg), DCONV1D_OK);
+  CHECK(strcmp(dconv1d_layer_config_source(layer), "heuristic") == 0);
+  CHECK_EQ_INT(dconv1d_layer_threads(layer), 1);
+  dconv1d_shape got;
+  CHECK_EQ_INT(dconv1d_layer_shape(layer, &got), DCONV1D_OK);
+  CHECK(memcmp(&got, &sh, sizeof sh) == 0);
+  CHECK_EQ_INT(dconv1d_layer_config(NULL, &cfg), DCONV1D_ERR_NULL_ARG);
+  dconv1d_destroy(layer);
+  dconv1d_destroy(NULL);
+  free(x);
+  free(y);
+  free(wt);
+  free(dwt);
+}
+
+static void test_config_validation(void) {
+  dconv1d_shape sh = base_shape();
+  sh.w = 1000;
+  sh.dtype = DCONV1D_BF16;
+  dconv1d_config cfg, bad;
+  char why[256];
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
+  CHECK_EQ_INT(dconv1d_config_validate(NULL, &cfg, why, sizeof why), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_config_default(NULL, &cfg), DCONV1D_ERR_NULL_ARG);
+  bad = cfg; bad.bwd_data.k_block = -3;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "bwd_data.k_block") != NULL);
+  bad = cfg; bad.fwd.c_block = 15; /* odd reduction block for bf16 */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "fwd.c_block") != NULL && strstr(why, "even") != NULL);
+  bad = cfg; bad.bwd_weight.width_block = 255;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "bwd_weight.width_block") != NULL);
+  bad = cfg; strcpy(bad.fwd.loop_order, "nwx");
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "fwd.loop_order") != NULL);
+  bad = cfg; strcpy(bad.bwd_data.loop_order, "NwK"); /* parallel loops not adjacent */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "adjacent") != NULL);
+  bad = cfg; strcpy(bad.fwd.loop_order, "nwk"); /* nothing parallel */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  bad = cfg; strcpy(bad.fwd.loop_order, "nnk");
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  bad = cfg; memset(bad.fwd.loop_order, 'N', DCONV1D_ORDER_MAX); /* unterminated */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  bad = cfg; bad.wu_reduction = DCONV1D_WU_PRIVATE; strcpy(bad.bwd_weight.loop_order, "Skc");
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "private") != NULL);
+  bad = cfg; bad.wu_formulation = (dconv1d_wu_formulation)9;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "wu_formulation") != NULL);
+}
+
+static void test_config_text(void) {
+  dconv1d_config cfg, back;
+  char text[512], why[256];
+  dconv1d_shape sh = base_shape();
+  sh.w = 1000;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  cfg.fwd.width_block = 123;
+  cfg.bwd_weight.c_block = 7;
+  strcpy(cfg.bwd_data.loop_order, "kNW");
+  cfg.wu_formulation = DCONV1D_WU_GEMM_PER_BLOCK;
+  int len = dconv1d_config_print(&cfg, text, sizeof text);
+  CHECK(len > 0 && (size_t)len == strlen(text));
+  CHECK_EQ_INT(dconv1d_config_print(&cfg, NULL, 0), len);
+  char small[10];
+  CHECK_EQ_INT(dconv1d_config_print(&cfg, small, sizeof small), len);
+  CHECK(strlen(small) == sizeof small - 1);
+  CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
+  CHECK(memcmp(&cfg.fwd, &back.fwd, sizeof cfg.fwd) == 0);
+  char again[512];
+  dconv1d_config_print(&back, again, sizeof again);
+  CHECK(strcmp(text, again) == 0);
+  printf("config text: %s\n", text);
+  const char *broken[] = {"", "fwd:", "fwd:wb=64", "bwd_data:wb=1,kb=1,cb=1,order=NWk",
+                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,order=NWk "
+                          "bwd_weight:wb=256,kb=16,cb=16,order=Skc,form=batch,reduce=owner trailing",
+                          "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
+                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,order=NWk "
+                          "bwd_weight:wb=256,kb=16,cb=16,order=Skc,form=fast,reduce=owner"};
+  back = cfg;
+  for (size_t i = 0; i < sizeof broken / sizeof *broken; ++i) {
+    CHECK_EQ_INT(dconv1d_config_parse(broken[i], &back, why, sizeof why), DCONV1D_ERR_PARSE);
+    CHECK(strstr(why, "column") != NULL);
+  }
+  CHECK(memcmp(&back, &cfg, sizeof cfg) == 0); /* untouched on error */
+  CHECK_EQ_INT(dconv1d_config_parse(NULL, &back, why, sizeof why), DCONV1D_ERR_NULL_ARG);
+}
+
+static void test_bf16_rounding(void) {
+  CHECK_EQ_INT(dconv1d_bf16_from_float(1.0f), 0x3f80);
+  CHECK_EQ_INT(dconv1d_bf16_from_float(1.0f + 1.0f / 256), 0x3f80); /* tie, rounds to even */
+  CHECK_EQ_INT(dconv1d_bf16_from_float(1.0f + 3.0f / 256), 0x3f82); /* tie, rounds to even (up) */
+  CHECK_EQ_INT(dconv1d_bf16_from_float(-2.0f), 0xc000);
+  CHECK(isnan(dconv1d_bf16_to_float(dconv1d_bf16_from_float(NAN))));
+  CHECK(isinf(dconv1d_bf16_to_float(dconv1d_bf16_from_float(INFINITY))));
+  CHECK(dconv1d_bf16_to_float(0x3f80) == 1.0f);
+}
+
+int main(void) {
+  test_status_table();
+  test_shapes();
+  test_create_rejects();
+  test_execute_rejects();
+  test_config_validation();
+  test_config_text();
+  test_bf16_rounding();
+  return check_report("test_api");
+}
