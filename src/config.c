@@ -18,6 +18,14 @@ static dconv1d_pass_config pass_config(int64_t width_block, int64_t k_block, int
   return config;
 }
 
+/* Every tap passes over one chunk of the dy and x panels before the next
+ * chunk: size it to stay well inside a private L2 (a quarter of 1 MiB). */
+static int64_t default_chunk_blocks(const dconv1d_shape *shape, int64_t width_block) {
+  const int64_t budget_bytes = 256 * 1024;
+  int64_t bytes_per_block = width_block * (shape->k + shape->c) * (int64_t)dc_esize(shape->dtype);
+  return dc_max(1, budget_bytes / bytes_per_block);
+}
+
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
   if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
@@ -32,6 +40,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   config->bwd_data = pass_config(conv_width, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64), "NWk");
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), "Skc");
   config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
+  config->wu_chunk_blocks = default_chunk_blocks(shape, config->bwd_weight.width_block);
   /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
   int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);
   config->wu_reduction = tiles >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
@@ -74,6 +83,9 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
     return invalid(why, why_len, "%s.wu_formulation = %lld is not a formulation", "bwd_weight", config->wu_formulation);
   if (config->wu_reduction != DCONV1D_WU_OWNER && config->wu_reduction != DCONV1D_WU_PRIVATE)
     return invalid(why, why_len, "%s.wu_reduction = %lld is not a reduction", "bwd_weight", config->wu_reduction);
+  if (config->wu_chunk_blocks < 0 || config->wu_chunk_blocks > DC_MAX_BLOCK)
+    return invalid(why, why_len, "%s.wu_chunk_blocks = %lld is out of range [0, 2^24]", "bwd_weight",
+                   config->wu_chunk_blocks);
   const int owner = config->wu_reduction == DCONV1D_WU_OWNER;
   if ((status = validate_pass(&config->fwd, DCONV1D_FWD, 1, why, why_len)) != DCONV1D_OK ||
       (status = validate_pass(&config->bwd_data, DCONV1D_BWD_DATA, 1, why, why_len)) != DCONV1D_OK ||
@@ -124,8 +136,8 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
   }
   unsigned form = (unsigned)config->wu_formulation, reduce = (unsigned)config->wu_reduction;
   char tail[64];
-  snprintf(tail, sizeof tail, ",form=%s,reduce=%s", form < 2 ? formulation_names[form] : "?",
-           reduce < 2 ? reduction_names[reduce] : "?");
+  snprintf(tail, sizeof tail, ",form=%s,reduce=%s,chunk=%lld", form < 2 ? formulation_names[form] : "?",
+           reduce < 2 ? reduction_names[reduce] : "?", (long long)config->wu_chunk_blocks);
   append(buf, len, &used, "%s%.0lld%.0lld%.0lld%s", 0, 0, 0, "", tail);
   return (int)used;
 }
@@ -212,6 +224,8 @@ dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, ch
   if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
   int reduce = find_name(reduction_names, 2, word);
   if (reduce < 0) return parse_error(&cur, "reduce must be owner or private");
+  if (!take(&cur, ",chunk=")) return parse_error(&cur, "expected ',chunk='");
+  if ((st = parse_int(&cur, &parsed.wu_chunk_blocks)) != DCONV1D_OK) return st;
   if (*cur.at) return parse_error(&cur, "unexpected trailing text");
   parsed.wu_formulation = (dconv1d_wu_formulation)form;
   parsed.wu_reduction = (dconv1d_wu_reduction)reduce;

@@ -93,6 +93,10 @@ struct dconv1d_config {
   dconv1d_pass_config fwd, bwd_data, bwd_weight;
   dconv1d_wu_formulation wu_formulation;
   dconv1d_wu_reduction wu_reduction;
+  /* Width blocks per chunk in the weight pass: every tap runs over one chunk
+   * of the panels before the next chunk, so the chunk stays in cache rather
+   * than streaming the whole width once per tap. 0 = the whole width. */
+  int64_t wu_chunk_blocks;
 };
 
 /* ---- the layer ---------------------------------------------------------- */
@@ -123,7 +127,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
 dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config,
                                        char *why, size_t why_len);
 /* One line of text, e.g.
- * "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:... bwd_weight:...,order=Skc wu=batch,owner".
+ * "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner,chunk=8".
  * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
 int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len);
 dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len);

@@ -41,17 +41,19 @@ typedef struct {
 typedef struct {
   dconv1d_dtype dtype;
   int64_t images, channels, filters, in_width, out_width, taps, dilation, pad_l;
+  int64_t filters_padded; /* leading dimension of dy_panel and the accumulators (GEMM m) */
   int64_t width_block, k_block, c_block;
   int64_t width_blocks, k_blocks, c_blocks;
+  int64_t chunk_blocks;     /* width blocks per cache chunk */
   int64_t padded_out_width; /* width_blocks * width_block */
   int64_t panel_width;      /* padded_out_width + (taps-1)*d: x panel row length */
   dconv1d_wu_formulation formulation;
   dconv1d_wu_reduction reduction;
   dc_nest nest;             /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
   dc_brgemm kernels[2][2][2]; /* [m is tail][n is tail][beta] */
-  void *dy_panel;           /* one image of dy, transposed: [padded_out_width][K] */
+  void *dy_panel;           /* one image of dy, transposed: [padded_out_width][filters_padded] */
   void *x_panel;            /* one image of x, zero-padded: [C][panel_width] */
-  float *accumulators;      /* [copies][taps][C][K] */
+  float *accumulators;      /* [copies][taps][C][filters_padded] */
   int accumulator_copies;
 } dc_wu_plan;
 

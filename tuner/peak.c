@@ -1,0 +1,85 @@
+/* Peak probe. Each thread runs independent chains of 512-bit FMAs
+ * (vfmadd231ps: 32 flop each) or BF16 dot products (vdpbf16ps: 64 flop each)
+ * with enough chains to cover the latency of two ports; the best of several
+ * timed rounds counts. */
+#define _POSIX_C_SOURCE 199309L
+#include "peak.h"
+#include <immintrin.h>
+#include <omp.h>
+#include <time.h>
+
+#define CHAINS 16
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+__attribute__((target("avx512f"))) static float fma_rounds(long iterations) {
+  __m512 acc[CHAINS];
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < CHAINS; ++i) acc[i] = _mm512_set1_ps((float)i);
+  for (long it = 0; it < iterations; ++it)
+#pragma GCC unroll 16
+    for (int i = 0; i < CHAINS; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  __m512 sum = acc[0];
+  for (int i = 1; i < CHAINS; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  return _mm512_reduce_add_ps(sum);
+}
+
+__attribute__((target("avx512f,avx512bf16"))) static float dpbf16_rounds(long iterations) {
+  __m512 acc[CHAINS];
+  const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80), b = (__m512bh)_mm512_set1_epi16(0x3380);
+  for (int i = 0; i < CHAINS; ++i) acc[i] = _mm512_set1_ps((float)i);
+  for (long it = 0; it < iterations; ++it)
+#pragma GCC unroll 16
+    for (int i = 0; i < CHAINS; ++i) acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
+  __m512 sum = acc[0];
+  for (int i = 1; i < CHAINS; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  return _mm512_reduce_add_ps(sum);
+}
+
+/* One dependent chain: its time per step over the FMA latency gives the clock. */
+__attribute__((target("avx512f"))) static float fma_chain(long iterations) {
+  __m512 acc = _mm512_set1_ps(1.0f);
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-7f);
+  for (long it = 0; it < iterations; ++it) acc = _mm512_fmadd_ps(acc, a, b);
+  return _mm512_reduce_add_ps(acc);
+}
+
+static volatile float sink;
+
+dc_peak dc_peak_measure(dconv1d_dtype dtype, int threads, double seconds) {
+  dc_peak peak = {0.0, 0.0, threads > 0 ? threads : omp_get_max_threads()};
+  const int bf16 = dtype == DCONV1D_BF16;
+  const double flop_per_iteration = CHAINS * (bf16 ? 64.0 : 32.0);
+  long iterations = 1 << 16;
+  const int rounds = 5;
+  double best = 0.0, deadline = now_seconds() + seconds;
+  for (int round = 0; round < rounds || now_seconds() < deadline; ++round) {
+    double elapsed = 0.0;
+#pragma omp parallel num_threads(peak.threads)
+    {
+#pragma omp barrier
+      double t0 = now_seconds();
+      float r = bf16 ? dpbf16_rounds(iterations) : fma_rounds(iterations);
+      double t = now_seconds() - t0;
+#pragma omp critical(dc_peak_reduce)
+      {
+        sink += r;
+        if (t > elapsed) elapsed = t;
+      }
+    }
+    double gflops = flop_per_iteration * (double)iterations * peak.threads / elapsed * 1e-9;
+    if (gflops > best) best = gflops;
+    if (elapsed < 0.02) iterations *= 2; /* grow each round until a round is long enough to time */
+    if (round > 1000) break;
+  }
+  peak.gflops = best;
+  double t0 = now_seconds();
+  sink += fma_chain(1 << 22);
+  double per_step = (now_seconds() - t0) / (double)(1 << 22);
+  peak.ghz = 4.0 / per_step * 1e-9;
+  return peak;
+}
