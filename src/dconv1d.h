@@ -121,6 +121,16 @@ dconv1d_status dconv1d_layer_shape(const dconv1d_layer *layer, dconv1d_shape *sh
 const char *dconv1d_layer_config_source(const dconv1d_layer *layer);
 int dconv1d_layer_threads(const dconv1d_layer *layer);
 
+/* ---- shape descriptors: n{N}c{C}k{K}w{W}s{S}d{D}[pl{L}pr{R}] ------------
+ * Fields in any order, each at most once; c, k, w and s are required, n and
+ * d default to 1 and the pads to 0. Parse sets the six sizes and the pads
+ * and leaves dtype and threads as they were; on error the shape is
+ * untouched and why shows the text with a caret under the offending
+ * character. Print writes the canonical form (n, c, k, w, s, d, then the
+ * pads when not 0) and returns the length it needed, like snprintf. */
+dconv1d_status dconv1d_shape_parse(const char *text, dconv1d_shape *shape, char *why, size_t why_len);
+int dconv1d_shape_print(const dconv1d_shape *shape, char *buf, size_t len);
+
 /* ---- configs --------------------------------------------------------------- */
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config);
 /* OK, or BAD_CONFIG with a message naming the wrong knob written to why. */

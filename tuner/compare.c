@@ -1,0 +1,29 @@
+#include "compare.h"
+#include <math.h>
+
+static double element(const void *data, int64_t i, dconv1d_dtype dtype) {
+  return dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((const uint16_t *)data)[i]) : ((const float *)data)[i];
+}
+
+void dc_fill_random(void *data, int64_t count, dconv1d_dtype dtype, uint64_t seed) {
+  uint64_t state = seed * 0x9e3779b97f4a7c15ull + 1;
+  for (int64_t i = 0; i < count; ++i) {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
+    float v = (float)((double)(state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+    if (dtype == DCONV1D_BF16) ((uint16_t *)data)[i] = dconv1d_bf16_from_float(v);
+    else ((float *)data)[i] = v;
+  }
+}
+
+double dc_rel_l2(const void *got, const void *want, int64_t count, dconv1d_dtype dtype) {
+  double diff = 0.0, norm = 0.0;
+  for (int64_t i = 0; i < count; ++i) {
+    double g = element(got, i, dtype), w = element(want, i, dtype);
+    if (!isfinite(g)) return INFINITY;
+    diff += (g - w) * (g - w);
+    norm += w * w;
+  }
+  return sqrt(diff) / (norm > 0 ? sqrt(norm) : 1.0);
+}
+
+double dc_tolerance(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 1e-2 : 1e-5; }

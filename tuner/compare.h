@@ -1,0 +1,14 @@
+/* Shared by the bench, the baseline and the tuner: deterministic random
+ * fills and the relative L2 distance between two tensors of one dtype. */
+#ifndef DC_COMPARE_H
+#define DC_COMPARE_H
+#include "dconv1d.h"
+
+/* Uniform values in [-1, 1) from a fixed seed (bf16 values rounded once). */
+void dc_fill_random(void *data, int64_t count, dconv1d_dtype dtype, uint64_t seed);
+/* ||got - want|| / ||want||; +inf when got holds a NaN or Inf. */
+double dc_rel_l2(const void *got, const void *want, int64_t count, dconv1d_dtype dtype);
+/* The layer tests' tolerances: 1e-5 (f32), 1e-2 (bf16). */
+double dc_tolerance(dconv1d_dtype dtype);
+
+#endif

@@ -1,0 +1,43 @@
+/* Paired timing: two implementations alternate (A B A B ...) after a
+ * warm-up, until both a time budget and a minimum pair count are met, so
+ * that drifting machine load hits both alike. The per-pair ratio's median
+ * is the comparison to report. */
+#ifndef DC_PAIRED_TIMER_H
+#define DC_PAIRED_TIMER_H
+
+/* One timed call; set selects the buffer set (always 0 in warm mode).
+ * Returns 0 on success; a non-zero return stops the measurement. */
+typedef int (*dc_timed_fn)(void *ctx, int set);
+
+typedef struct {
+  double budget_seconds; /* keep pairing until this much time has passed ... */
+  int min_pairs;         /* ... and at least this many pairs ran */
+  int max_pairs;         /* hard cap (0 = 10000) */
+  int warmup;            /* untimed calls of each before pairing */
+  int sets;              /* buffer sets to rotate through: 1 = warm cache, more = cold */
+} dc_pair_options;
+
+typedef struct {
+  double median, min, max, mean, cv; /* seconds; cv = stddev / mean */
+  int count;
+} dc_sample_stats;
+
+typedef struct {
+  dc_sample_stats a, b;
+  double ratio_median; /* median over pairs of time_b / time_a: > 1 means A is faster */
+  double ratio_min, ratio_max;
+  int pairs;
+  int cold; /* 1 when buffer sets rotated */
+} dc_pair_result;
+
+/* Sorts samples in place. n >= 1. */
+void dc_stats_compute(double *samples, int n, dc_sample_stats *out);
+
+/* b may be NULL: then only A is timed (ratio fields are 0). Returns 0, or
+ * the first non-zero value a timed call returned. */
+int dc_paired_time(dc_timed_fn a, void *a_ctx, dc_timed_fn b, void *b_ctx, const dc_pair_options *options,
+                   dc_pair_result *result);
+
+double dc_now_seconds(void);
+
+#endif
