@@ -59,8 +59,7 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
    * here; an odd start offset is fine): keep BF16 panel rows even. */
   plan->panel_width = plan->padded_out_width + span;
   if (bf16) plan->panel_width = dc_round_up(plan->panel_width, 2);
-  plan->chunk_blocks = config->wu_chunk_blocks > 0 ? dc_min(config->wu_chunk_blocks, plan->width_blocks)
-                                                   : plan->width_blocks;
+  plan->chunk_blocks = cfg->chunk_blocks > 0 ? dc_min(cfg->chunk_blocks, plan->width_blocks) : plan->width_blocks;
   plan->formulation = config->wu_formulation;
   plan->reduction = config->wu_reduction;
 }
@@ -84,7 +83,7 @@ static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
 }
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
-                               int threads) {
+                               int threads, dc_arena_layout *arena) {
   char why[128];
   memset(plan, 0, sizeof *plan);
   set_geometry(plan, shape, config);
@@ -96,22 +95,14 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   plan->nest.extent[2] = plan->c_blocks;
   dconv1d_status status = dispatch_kernels(plan);
   if (status != DCONV1D_OK) return status;
-  size_t esize = dc_esize(plan->dtype);
+  const int64_t esize = (int64_t)dc_esize(plan->dtype);
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
-  plan->dy_panel = dc_alloc((size_t)plan->padded_out_width * (size_t)plan->filters_padded * esize);
-  plan->x_panel = dc_alloc((size_t)plan->channels * (size_t)plan->panel_width * esize);
-  plan->accumulators = dc_alloc((size_t)plan->accumulator_copies * (size_t)plan->taps * (size_t)plan->channels *
-                                (size_t)plan->filters_padded * sizeof(float));
-  if (!plan->dy_panel || !plan->x_panel || !plan->accumulators) return DCONV1D_ERR_NO_MEMORY;
+  plan->dy_panel_at = dc_arena_take(arena, dc_bytes(plan->padded_out_width, plan->filters_padded, esize));
+  plan->x_panel_at = dc_arena_take(arena, dc_bytes(plan->channels, plan->panel_width, esize));
+  plan->accumulators_at =
+      dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps, plan->channels * plan->filters_padded,
+                                    (int64_t)sizeof(float)));
   return DCONV1D_OK;
-}
-
-void dc_wu_plan_free(dc_wu_plan *plan) {
-  dc_free(plan->dy_panel);
-  dc_free(plan->x_panel);
-  dc_free(plan->accumulators);
-  plan->dy_panel = plan->x_panel = NULL;
-  plan->accumulators = NULL;
 }
 
 /* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]

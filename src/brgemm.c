@@ -8,6 +8,7 @@
 #include "brgemm.h"
 #include <libxsmm.h>
 #include <limits.h>
+#include <stdio.h>
 
 static int fits_blasint(int64_t value) { return value >= 0 && value <= INT_MAX; }
 
@@ -47,4 +48,12 @@ dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *d, dc_brgemm *kernel) {
     kernel->fn = (void (*)(const void *, const void *, float *, const unsigned long long *, ...))fn;
   }
   return kernel->fn ? DCONV1D_OK : DCONV1D_ERR_KERNEL;
+}
+
+const char *dconv1d_backend_version(void) {
+  static char text[96];
+  backend_init_once();
+#pragma omp critical(dc_libxsmm_init)
+  if (!text[0]) snprintf(text, sizeof text, "LIBXSMM %s (%s)", LIBXSMM_VERSION, libxsmm_get_target_arch());
+  return text;
 }

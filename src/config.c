@@ -12,18 +12,28 @@
 
 static const char *const pass_letters[3] = {"nwk", "nwk", "skc"};
 
-static dconv1d_pass_config pass_config(int64_t width_block, int64_t k_block, int64_t c_block, const char *order) {
-  dconv1d_pass_config config = {width_block, k_block, c_block, {0}};
+static dconv1d_pass_config pass_config(int64_t width_block, int64_t k_block, int64_t c_block, int64_t chunk_blocks,
+                                       const char *order) {
+  dconv1d_pass_config config = {width_block, k_block, c_block, chunk_blocks, {0}};
   snprintf(config.loop_order, sizeof config.loop_order, "%s", order);
   return config;
 }
 
-/* Every tap passes over one chunk of the dy and x panels before the next
- * chunk: size it to stay well inside a private L2 (a quarter of 1 MiB). */
-static int64_t default_chunk_blocks(const dconv1d_shape *shape, int64_t width_block) {
-  const int64_t budget_bytes = 256 * 1024;
+/* Chunks are sized to stay well inside a private L2: a quarter of 1 MiB. */
+static const int64_t chunk_budget_bytes = 256 * 1024;
+
+/* fwd, bwd_data: a panel holds every input channel over the chunk's pixels
+ * plus the filter's span. */
+static int64_t conv_chunk_blocks(const dconv1d_shape *shape, int64_t in_channels, int64_t width_block) {
+  int64_t span = (shape->s - 1) * shape->d;
+  int64_t pixels = chunk_budget_bytes / (dc_round_up(in_channels, 2) * (int64_t)dc_esize(shape->dtype));
+  return dc_max(1, (pixels - span) / width_block);
+}
+
+/* bwd_weight: every tap passes over one chunk of the dy and x panels. */
+static int64_t wu_chunk_blocks(const dconv1d_shape *shape, int64_t width_block) {
   int64_t bytes_per_block = width_block * (shape->k + shape->c) * (int64_t)dc_esize(shape->dtype);
-  return dc_max(1, budget_bytes / bytes_per_block);
+  return dc_max(1, chunk_budget_bytes / bytes_per_block);
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
@@ -33,14 +43,14 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   const int bf16 = shape->dtype == DCONV1D_BF16;
   const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   const int64_t c_even = dc_round_up(shape->c, 2), k_even = dc_round_up(shape->k, 2);
-  /* A 64-pixel FP32 tile already reaches the kernel's peak (method.md); BF16
-   * restages its input window per tile, so a wider block amortises that. */
-  const int64_t conv_width = bf16 ? 256 : 64;
-  config->fwd = pass_config(conv_width, dc_min(shape->k, 64), dc_min(bf16 ? c_even : shape->c, 64), "NWk");
-  config->bwd_data = pass_config(conv_width, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64), "NWk");
-  config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), "Skc");
+  /* A 64-pixel tile already reaches the kernel's peak (method.md). */
+  const int64_t conv_width = 64;
+  config->fwd = pass_config(conv_width, dc_min(shape->k, 64), dc_min(bf16 ? c_even : shape->c, 64),
+                            conv_chunk_blocks(shape, shape->c, conv_width), "NWk");
+  config->bwd_data = pass_config(conv_width, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64),
+                                 conv_chunk_blocks(shape, shape->k, conv_width), "NWk");
+  config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
   config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
-  config->wu_chunk_blocks = default_chunk_blocks(shape, config->bwd_weight.width_block);
   /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
   int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);
   config->wu_reduction = tiles >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
@@ -64,6 +74,8 @@ static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass 
     return invalid(why, why_len, "%s.k_block = %lld is out of range [1, 2^24]", name, pc->k_block);
   if (pc->c_block < 1 || pc->c_block > DC_MAX_BLOCK)
     return invalid(why, why_len, "%s.c_block = %lld is out of range [1, 2^24]", name, pc->c_block);
+  if (pc->chunk_blocks < 0 || pc->chunk_blocks > DC_MAX_BLOCK)
+    return invalid(why, why_len, "%s.chunk_blocks = %lld is out of range [0, 2^24]", name, pc->chunk_blocks);
   if (memchr(pc->loop_order, '\0', DCONV1D_ORDER_MAX) == NULL)
     return invalid(why, why_len, "%s.loop_order is not NUL-terminated%.0lld", name, 0);
   if (dc_nest_parse(pc->loop_order, pass_letters[pass], need_parallel, &nest, reason, sizeof reason) != 0) {
@@ -83,9 +95,6 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
     return invalid(why, why_len, "%s.wu_formulation = %lld is not a formulation", "bwd_weight", config->wu_formulation);
   if (config->wu_reduction != DCONV1D_WU_OWNER && config->wu_reduction != DCONV1D_WU_PRIVATE)
     return invalid(why, why_len, "%s.wu_reduction = %lld is not a reduction", "bwd_weight", config->wu_reduction);
-  if (config->wu_chunk_blocks < 0 || config->wu_chunk_blocks > DC_MAX_BLOCK)
-    return invalid(why, why_len, "%s.wu_chunk_blocks = %lld is out of range [0, 2^24]", "bwd_weight",
-                   config->wu_chunk_blocks);
   const int owner = config->wu_reduction == DCONV1D_WU_OWNER;
   if ((status = validate_pass(&config->fwd, DCONV1D_FWD, 1, why, why_len)) != DCONV1D_OK ||
       (status = validate_pass(&config->bwd_data, DCONV1D_BWD_DATA, 1, why, why_len)) != DCONV1D_OK ||
@@ -114,11 +123,11 @@ static const char *reduction_names[] = {"owner", "private"};
 
 /* snprintf at buf+used that keeps counting past the end, like snprintf. */
 static void append(char *buf, size_t len, size_t *used, const char *format, long long a, long long b,
-                   long long c, const char *s1, const char *s2) {
+                   long long c, long long d, const char *s1, const char *s2) {
   char scratch[1];
   int wrote;
-  if (*used < len) wrote = snprintf(buf + *used, len - *used, format, s1, a, b, c, s2);
-  else wrote = snprintf(scratch, 0, format, s1, a, b, c, s2);
+  if (*used < len) wrote = snprintf(buf + *used, len - *used, format, s1, a, b, c, d, s2);
+  else wrote = snprintf(scratch, 0, format, s1, a, b, c, d, s2);
   if (wrote > 0) *used += (size_t)wrote;
 }
 
@@ -130,15 +139,16 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
     const dconv1d_pass_config *pc = pcs[pass];
     char order[DCONV1D_ORDER_MAX + 1] = {0};
     memcpy(order, pc->loop_order, DCONV1D_ORDER_MAX);
-    append(buf, len, &used, pass ? " %s:wb=%lld,kb=%lld,cb=%lld,order=%s" : "%s:wb=%lld,kb=%lld,cb=%lld,order=%s",
-           (long long)pc->width_block, (long long)pc->k_block, (long long)pc->c_block,
+    append(buf, len, &used, pass ? " %s:wb=%lld,kb=%lld,cb=%lld,chunk=%lld,order=%s"
+                                 : "%s:wb=%lld,kb=%lld,cb=%lld,chunk=%lld,order=%s",
+           (long long)pc->width_block, (long long)pc->k_block, (long long)pc->c_block, (long long)pc->chunk_blocks,
            dconv1d_pass_name((dconv1d_pass)pass), order);
   }
   unsigned form = (unsigned)config->wu_formulation, reduce = (unsigned)config->wu_reduction;
   char tail[64];
-  snprintf(tail, sizeof tail, ",form=%s,reduce=%s,chunk=%lld", form < 2 ? formulation_names[form] : "?",
-           reduce < 2 ? reduction_names[reduce] : "?", (long long)config->wu_chunk_blocks);
-  append(buf, len, &used, "%s%.0lld%.0lld%.0lld%s", 0, 0, 0, "", tail);
+  snprintf(tail, sizeof tail, ",form=%s,reduce=%s", form < 2 ? formulation_names[form] : "?",
+           reduce < 2 ? reduction_names[reduce] : "?");
+  append(buf, len, &used, "%s%.0lld%.0lld%.0lld%.0lld%s", 0, 0, 0, 0, "", tail);
   return (int)used;
 }
 
@@ -199,6 +209,8 @@ static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_co
   if ((st = parse_int(cur, &pc->k_block)) != DCONV1D_OK) return st;
   if (!take(cur, ",cb=")) return parse_error(cur, "expected ',cb='");
   if ((st = parse_int(cur, &pc->c_block)) != DCONV1D_OK) return st;
+  if (!take(cur, ",chunk=")) return parse_error(cur, "expected ',chunk='");
+  if ((st = parse_int(cur, &pc->chunk_blocks)) != DCONV1D_OK) return st;
   if (!take(cur, ",order=")) return parse_error(cur, "expected ',order='");
   return parse_word(cur, pc->loop_order, sizeof pc->loop_order);
 }
@@ -224,8 +236,6 @@ dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, ch
   if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
   int reduce = find_name(reduction_names, 2, word);
   if (reduce < 0) return parse_error(&cur, "reduce must be owner or private");
-  if (!take(&cur, ",chunk=")) return parse_error(&cur, "expected ',chunk='");
-  if ((st = parse_int(&cur, &parsed.wu_chunk_blocks)) != DCONV1D_OK) return st;
   if (*cur.at) return parse_error(&cur, "unexpected trailing text");
   parsed.wu_formulation = (dconv1d_wu_formulation)form;
   parsed.wu_reduction = (dconv1d_wu_reduction)reduce;

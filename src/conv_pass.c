@@ -2,28 +2,42 @@
  *
  * Loop nest (order is data: plan->nest over image i, width block w, out block o):
  *   for i, w, o in the configured order, split across threads:
+ *     if the thread's panel does not hold width block w of image i:
+ *       pack the input of chunk_blocks width blocks from w on into the panel
  *     for each in-channel block r (always innermost: it reduces into the tile):
- *       C[o-block][w-block] (+)= sum_{s < taps} A_s * B_s        one BRGEMM call
+ *       acc (+)= sum_{s < taps} A_s * B_s                 one BRGEMM call
+ *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16
  * BRGEMM mapping (column-major):
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
- *   A_s = input window starting at pixel q0 + s*dilation - offset, lda = in_width
- *         (or the staged window's width), stride_a = dilation elements
+ *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,
+ *         stride_a = dilation pixels (x2 elements for VNNI pairs)
  *   B_s = relaid weights [s][o][r] as k x n, ldb = in_ch_padded, stride_b = out_ch*in_ch_padded
- *   C   = the output tile in place (FP32, ldc = out_width) or an FP32 tile in
- *         scratch (BF16, ldc = width_block) rounded once to bf16 at the end.
- * FP32 reads the input in place unless the window crosses the input's edges,
- * where it is staged into zero-padded scratch; BF16 always stages, packing the
- * window into VNNI-2 pairs of channels. */
+ *   C   = FP32 tile in thread scratch, ldc = width_block
+ * The panel is a compact, zero-padded copy of all input channels over the
+ * chunk's pixels (plus the filter's span): the kernel never reads the input
+ * tensor in place, where rows lie a whole width apart, and padding needs no
+ * special case. BF16 packs it as VNNI-2 pairs of channels, once per chunk. */
 #include "internal.h"
 #include <omp.h>
 #include <string.h>
 
 static const char *const conv_loop_letters = "nwk";
 
-static size_t align_up(size_t bytes) { return (bytes + DC_ALIGN - 1) / DC_ALIGN * DC_ALIGN; }
+static size_t panel_bytes(const dc_conv_plan *plan) {
+  return dc_align_up(dc_bytes(plan->in_ch_padded, plan->panel_ld, (int64_t)dc_esize(plan->dtype)));
+}
 
-static size_t window_bytes(const dc_conv_plan *plan) {
-  return align_up((size_t)plan->in_block * (size_t)plan->window_width * dc_esize(plan->dtype));
+/* A tile's window covers the same pixels of every panel row, and the L1
+ * (64 sets of 64 bytes per 4 KiB way) indexes by address modulo 4 KiB. Rows
+ * that start 0 or 1 set apart pile every row's window onto the same few
+ * sets and thrash them (measured: a 241,600-byte input row stride ran the
+ * forward pass at 63% of peak); starting consecutive rows 5 sets apart
+ * spreads the windows over all sets. Both layouts take 4 bytes per pixel
+ * and row (FP32, or a VNNI pair of BF16 rows). */
+static int64_t panel_leading_dim(int64_t pixels) {
+  int64_t ld = dc_round_up(pixels, 16);
+  while ((ld * 4 / 64) % 64 != 5) ld += 16;
+  return ld;
 }
 
 static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
@@ -46,7 +60,8 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   plan->width_blocks = dc_div_up(plan->out_width, plan->width_block);
   plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   plan->in_blocks = dc_div_up(plan->in_ch_padded, plan->in_block);
-  plan->window_width = plan->width_block + span;
+  plan->chunk_blocks = config->chunk_blocks > 0 ? dc_min(config->chunk_blocks, plan->width_blocks) : plan->width_blocks;
+  plan->panel_ld = panel_leading_dim(plan->chunk_blocks * plan->width_block + span);
 }
 
 static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
@@ -57,27 +72,21 @@ static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
   for (int mt = 0; mt < 2; ++mt)
     for (int nt = 0; nt < 2; ++nt)
       for (int kt = 0; kt < 2; ++kt)
-        for (int staged = bf16; staged < 2; ++staged)
-          for (int beta = 0; beta < 2; ++beta) {
-            if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
-            /* in-place reads need the whole window inside the input */
-            if (!staged && m_of[mt] + (plan->taps - 1) * plan->dilation > plan->in_width) continue;
-            dc_brgemm_desc desc = {
-                .m = m_of[mt], .n = n_of[nt], .k = k_of[kt],
-                .lda = staged ? plan->window_width : plan->in_width,
-                .ldb = plan->in_ch_padded,
-                .ldc = bf16 ? plan->width_block : plan->out_width,
-                .stride_a = plan->dilation * (bf16 ? 2 : 1),
-                .stride_b = plan->out_ch * plan->in_ch_padded,
-                .beta = beta, .dtype = plan->dtype};
-            dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][staged][beta]);
-            if (status != DCONV1D_OK) return status;
-          }
+        for (int beta = 0; beta < 2; ++beta) {
+          if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
+          dc_brgemm_desc desc = {.m = m_of[mt], .n = n_of[nt], .k = k_of[kt],
+                                 .lda = plan->panel_ld, .ldb = plan->in_ch_padded, .ldc = plan->width_block,
+                                 .stride_a = plan->dilation * (bf16 ? 2 : 1),
+                                 .stride_b = plan->out_ch * plan->in_ch_padded,
+                                 .beta = beta, .dtype = plan->dtype};
+          dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][beta]);
+          if (status != DCONV1D_OK) return status;
+        }
   return DCONV1D_OK;
 }
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
-                                 const dconv1d_pass_config *config) {
+                                 const dconv1d_pass_config *config, dc_arena_layout *arena) {
   char why[128];
   memset(plan, 0, sizeof *plan);
   set_geometry(plan, shape, pass, config);
@@ -88,18 +97,11 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   plan->nest.extent[2] = plan->out_blocks;
   dconv1d_status status = dispatch_kernels(plan);
   if (status != DCONV1D_OK) return status;
-  plan->weights = dc_alloc((size_t)plan->taps * (size_t)plan->out_ch * (size_t)plan->in_ch_padded *
-                           dc_esize(plan->dtype));
-  if (!plan->weights) return DCONV1D_ERR_NO_MEMORY;
-  plan->thread_scratch_bytes = window_bytes(plan);
-  if (plan->dtype == DCONV1D_BF16)
-    plan->thread_scratch_bytes += align_up((size_t)plan->width_block * (size_t)plan->out_block * sizeof(float));
+  plan->weights_at =
+      dc_arena_take(arena, dc_bytes(plan->taps, plan->out_ch * plan->in_ch_padded, (int64_t)dc_esize(plan->dtype)));
+  plan->thread_scratch_bytes = dc_align_up(dc_bytes(panel_bytes(plan), 1, 1) +
+                                           dc_bytes(plan->width_block, plan->out_block, (int64_t)sizeof(float)));
   return DCONV1D_OK;
-}
-
-void dc_conv_plan_free(dc_conv_plan *plan) {
-  dc_free(plan->weights);
-  plan->weights = NULL;
 }
 
 /* B[s][o][r] from wt: forward wt is [o][r][s]; backward data wt is [r][o][s]
@@ -119,6 +121,11 @@ static void relayout_weights(const dc_conv_plan *p, const void *wt, int flip_tap
       }
 }
 
+/* What a thread's panel holds: width blocks [block_begin, block_end) of image. */
+typedef struct {
+  int64_t image, block_begin, block_end;
+} panel_state;
+
 typedef struct {
   const dc_conv_plan *plan;
   const void *in;
@@ -126,28 +133,29 @@ typedef struct {
   const void *bias;
   char *scratch;
   size_t scratch_stride;
+  panel_state *panels; /* [threads] */
 } conv_ctx;
 
-/* Copies channels [r0, r0+channels) of input pixels [lo, lo+len) into
- * window, zero outside the input. FP32: [r][p]; BF16: VNNI [r/2][p][2]. */
-static void stage_window(const dc_conv_plan *p, const void *in, int64_t image, int64_t r0, int64_t channels,
-                         int64_t lo, int64_t len, void *window) {
-  int64_t ld = p->window_width;
-  /* [begin, end) of the window lies inside the input; it may be empty */
-  int64_t begin = dc_min(dc_max(0, -lo), len), end = dc_max(dc_min(len, p->in_width - lo), begin);
+/* Copies input pixels [lo, lo+len) of every channel of image into the
+ * panel, zero outside the input and for BF16's padding channel.
+ * FP32: [r][pixel]; BF16: VNNI [r/2][pixel][2]. */
+static void pack_panel(const dc_conv_plan *p, const void *in, int64_t image, int64_t lo, int64_t len, void *panel) {
+  const int64_t ld = p->panel_ld;
+  /* [begin, end) of the panel lies inside the input; it may be empty */
+  const int64_t begin = dc_min(dc_max(0, -lo), len), end = dc_max(dc_min(len, p->in_width - lo), begin);
   if (p->dtype == DCONV1D_F32) {
-    for (int64_t r = 0; r < channels; ++r) {
-      float *dst = (float *)window + r * ld;
-      const float *src = (const float *)in + ((image * p->in_ch + r0 + r) * p->in_width + lo);
+    for (int64_t r = 0; r < p->in_ch; ++r) {
+      float *dst = (float *)panel + r * ld;
+      const float *src = (const float *)in + (image * p->in_ch + r) * p->in_width + lo;
       memset(dst, 0, (size_t)begin * sizeof(float));
       memcpy(dst + begin, src + begin, (size_t)(end - begin) * sizeof(float));
       memset(dst + end, 0, (size_t)(len - end) * sizeof(float));
     }
     return;
   }
-  for (int64_t pair = 0; pair < channels / 2; ++pair) {
-    uint16_t *dst = (uint16_t *)window + pair * ld * 2;
-    int64_t r = r0 + 2 * pair;
+  for (int64_t pair = 0; pair < p->in_ch_padded / 2; ++pair) {
+    uint16_t *dst = (uint16_t *)panel + pair * ld * 2;
+    const int64_t r = 2 * pair;
     const uint16_t *even = (const uint16_t *)in + (image * p->in_ch + r) * p->in_width + lo;
     const uint16_t *odd = r + 1 < p->in_ch ? even + p->in_width : NULL;
     memset(dst, 0, (size_t)begin * 2 * sizeof(uint16_t));
@@ -159,17 +167,34 @@ static void stage_window(const dc_conv_plan *p, const void *in, int64_t image, i
   }
 }
 
-static void fill_bias_f32(float *tile, int64_t ldc, int64_t rows, int64_t cols, const float *bias) {
-  for (int64_t j = 0; j < rows; ++j)
-    for (int64_t i = 0; i < cols; ++i) tile[j * ldc + i] = bias[j];
+/* Makes the thread's panel hold width block `block` of image. */
+static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t block) {
+  const dc_conv_plan *p = ctx->plan;
+  panel_state *state = &ctx->panels[tid];
+  if (state->image == image && block >= state->block_begin && block < state->block_end) return;
+  const int64_t last = dc_min(block + p->chunk_blocks, p->width_blocks);
+  const int64_t q_begin = block * p->width_block, q_end = dc_min(last * p->width_block, p->out_width);
+  const int64_t span = (p->taps - 1) * p->dilation;
+  pack_panel(p, ctx->in, image, q_begin - p->offset, q_end - q_begin + span,
+             ctx->scratch + (size_t)tid * ctx->scratch_stride);
+  *state = (panel_state){image, block, last};
 }
 
-static void store_bf16(const dc_conv_plan *p, const float *acc, const uint16_t *bias, uint16_t *out, int64_t rows,
+/* Writes the FP32 accumulator tile (ldc = width_block) to the output, adding
+ * the bias and, for BF16, rounding once. */
+static void store_tile(const dc_conv_plan *p, const float *acc, const void *bias, void *out, int64_t rows,
                        int64_t cols) {
   for (int64_t j = 0; j < rows; ++j) {
-    float b = bias ? dconv1d_bf16_to_float(bias[j]) : 0.0f;
-    for (int64_t i = 0; i < cols; ++i)
-      out[j * p->out_width + i] = dconv1d_bf16_from_float(acc[j * p->width_block + i] + b);
+    const float *src = acc + j * p->width_block;
+    if (p->dtype == DCONV1D_BF16) {
+      float b = bias ? dconv1d_bf16_to_float(((const uint16_t *)bias)[j]) : 0.0f;
+      uint16_t *dst = (uint16_t *)out + j * p->out_width;
+      for (int64_t i = 0; i < cols; ++i) dst[i] = dconv1d_bf16_from_float(src[i] + b);
+    } else {
+      float b = bias ? ((const float *)bias)[j] : 0.0f;
+      float *dst = (float *)out + j * p->out_width;
+      for (int64_t i = 0; i < cols; ++i) dst[i] = src[i] + b;
+    }
   }
 }
 
@@ -178,41 +203,35 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const dc_conv_plan *p = ctx->plan;
   const int bf16 = p->dtype == DCONV1D_BF16;
   const size_t esize = dc_esize(p->dtype);
-  const int64_t image = coord[0], q0 = coord[1] * p->width_block, o0 = coord[2] * p->out_block;
+  const int64_t image = coord[0], block = coord[1], o0 = coord[2] * p->out_block;
+  const int64_t q0 = block * p->width_block;
   const int64_t m = dc_min(p->width_block, p->out_width - q0), n = dc_min(p->out_block, p->out_ch - o0);
-  const int64_t span = (p->taps - 1) * p->dilation, lo = q0 - p->offset;
-  const int direct = !bf16 && lo >= 0 && lo + m + span <= p->in_width;
-  char *scratch = ctx->scratch + (size_t)tid * ctx->scratch_stride;
-  float *acc = (float *)(scratch + window_bytes(p));
-  const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;
-  float *tile = bf16 ? acc : (float *)ctx->out + out_offset;
-  int beta = 0;
-  if (!bf16 && ctx->bias) {
-    fill_bias_f32(tile, p->out_width, n, m, (const float *)ctx->bias + o0);
-    beta = 1;
-  }
+  ensure_panel(ctx, tid, image, block);
+  const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
+  float *acc = (float *)(panel + panel_bytes(p));
+  const int64_t column = (block - ctx->panels[tid].block_begin) * p->width_block;
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {
     const int64_t channels = dc_min(p->in_block, p->in_ch_padded - r0);
-    const void *a = scratch;
-    if (direct)
-      a = (const char *)ctx->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize;
-    else
-      stage_window(p, ctx->in, image, r0, channels, lo, m + span, scratch);
+    /* FP32 row r0 starts at r0*ld; a BF16 VNNI row pair r0/2 at (r0/2)*ld*2 elements */
+    const void *a = panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
     const void *b = (const char *)p->weights + (size_t)(o0 * p->in_ch_padded + r0) * esize;
-    const dc_brgemm *kernel = &p->kernels[m != p->width_block][n != p->out_block][channels != p->in_block][!direct][beta];
-    dc_brgemm_run(kernel, a, b, tile, p->taps);
-    beta = 1;
+    const dc_brgemm *kernel = &p->kernels[m != p->width_block][n != p->out_block][channels != p->in_block][r0 > 0];
+    dc_brgemm_run(kernel, a, b, acc, p->taps);
   }
-  if (bf16)
-    store_bf16(p, acc, ctx->bias ? (const uint16_t *)ctx->bias + o0 : NULL, (uint16_t *)ctx->out + out_offset, n, m);
+  const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;
+  store_tile(p, acc, ctx->bias ? (const char *)ctx->bias + (size_t)o0 * esize : NULL,
+             (char *)ctx->out + (size_t)out_offset * esize, n, m);
 }
 
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias,
                       void *out, const void *wt, int flip_taps) {
-  conv_ctx ctx = {plan, in, out, bias, layer->thread_scratch, layer->thread_scratch_stride};
+  panel_state panels[layer->threads];
+  conv_ctx ctx = {plan, in, out, bias, layer->thread_scratch, layer->thread_scratch_stride, panels};
 #pragma omp parallel num_threads(layer->threads)
   {
-    relayout_weights(plan, wt, flip_taps);
-    dc_nest_run(&plan->nest, omp_get_thread_num(), omp_get_num_threads(), conv_tile, &ctx);
+    const int tid = omp_get_thread_num();
+    panels[tid] = (panel_state){-1, 0, 0};
+    relayout_weights(plan, wt, flip_taps); /* its barrier also publishes the empty panels */
+    dc_nest_run(&plan->nest, tid, omp_get_num_threads(), conv_tile, &ctx);
   }
 }

@@ -73,9 +73,15 @@ typedef struct {
 #define DCONV1D_ORDER_MAX 8
 
 typedef struct {
-  int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
-  int64_t k_block;     /* filters per block */
-  int64_t c_block;     /* input channels per block */
+  int64_t width_block;  /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
+  int64_t k_block;      /* filters per block */
+  int64_t c_block;      /* input channels per block */
+  /* Width blocks per cache chunk. fwd, bwd_data: each thread packs the input
+   * of up to this many consecutive width blocks (all channels, zero-padded,
+   * VNNI for BF16) into a compact panel and runs their tiles from it.
+   * bwd_weight: every tap passes over one chunk of the panels before the
+   * next chunk. 0 = the whole width. */
+  int64_t chunk_blocks;
   char loop_order[DCONV1D_ORDER_MAX];
 } dconv1d_pass_config;
 
@@ -93,10 +99,6 @@ struct dconv1d_config {
   dconv1d_pass_config fwd, bwd_data, bwd_weight;
   dconv1d_wu_formulation wu_formulation;
   dconv1d_wu_reduction wu_reduction;
-  /* Width blocks per chunk in the weight pass: every tap runs over one chunk
-   * of the panels before the next chunk, so the chunk stays in cache rather
-   * than streaming the whole width once per tap. 0 = the whole width. */
-  int64_t wu_chunk_blocks;
 };
 
 /* ---- the layer ---------------------------------------------------------- */
@@ -137,7 +139,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
 dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config,
                                        char *why, size_t why_len);
 /* One line of text, e.g.
- * "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner,chunk=8".
+ * "fwd:wb=64,kb=16,cb=16,chunk=57,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner".
  * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
 int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len);
 dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len);
@@ -145,6 +147,10 @@ dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, ch
 /* ---- names, shared with every tool, log, CSV and plot ------------------- */
 const char *dconv1d_pass_name(dconv1d_pass pass);    /* "fwd", "bwd_data", "bwd_weight" */
 const char *dconv1d_dtype_name(dconv1d_dtype dtype); /* "f32", "bf16" */
+
+/* The GEMM backend and the instruction set it generates code for, e.g.
+ * "LIBXSMM 1.17-... (cpx)". */
+const char *dconv1d_backend_version(void);
 
 /* ---- bf16 (stored as uint16_t), round to nearest even -------------------- */
 uint16_t dconv1d_bf16_from_float(float value);

@@ -5,6 +5,7 @@
 #include "dconv1d.h"
 #include "loop_nest.h"
 #include <stddef.h>
+#include <stdint.h>
 
 #define DC_MAX_THREADS 4096
 #define DC_ALIGN 64
@@ -14,6 +15,33 @@ static inline int64_t dc_min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t dc_max(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t dc_round_up(int64_t a, int64_t b) { return dc_div_up(a, b) * b; }
 static inline size_t dc_esize(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 2 : 4; }
+static inline size_t dc_align_up(size_t bytes) { return (bytes + DC_ALIGN - 1) / DC_ALIGN * DC_ALIGN; }
+
+/* All of a layer's scratch lives in one arena, allocated once at create
+ * time on transparent huge pages: planning takes byte offsets, then the
+ * layer binds them to the arena. (Panels whose rows lie a few 4 KiB pages
+ * apart crowd a few sets of the L1 TLB; on 4 KiB pages the forward pass ran
+ * at 60% or 90% of peak depending on where ASLR put the panel.) */
+typedef struct {
+  size_t used;
+} dc_arena_layout;
+
+/* Byte counts saturate at SIZE_MAX instead of wrapping, so an absurd plan
+ * fails its allocation (DCONV1D_ERR_NO_MEMORY) rather than under-allocating. */
+static inline size_t dc_bytes(int64_t a, int64_t b, int64_t c) {
+  size_t ab, abc;
+  if (a < 0 || b < 0 || c < 0 || __builtin_mul_overflow((size_t)a, (size_t)b, &ab) ||
+      __builtin_mul_overflow(ab, (size_t)c, &abc) || abc > SIZE_MAX / 2)
+    return SIZE_MAX / 2;
+  return abc;
+}
+
+static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
+  size_t at = arena->used;
+  if (bytes >= SIZE_MAX / 2 || arena->used >= SIZE_MAX / 2) arena->used = SIZE_MAX / 2;
+  else arena->used += dc_align_up(bytes);
+  return at;
+}
 
 /* Forward and backward-data are the same computation, a "conv pass":
  *   out[i][o][q] = sum_s sum_r in[i][r][q + s*dilation - offset] * B[s][o][r]
@@ -26,11 +54,12 @@ typedef struct {
   int64_t in_ch_padded;  /* BF16 reduces channels in pairs: rounded up to even */
   int64_t width_block, out_block, in_block; /* clamped to the extents */
   int64_t width_blocks, out_blocks, in_blocks;
-  int64_t window_width;  /* width_block + (taps-1)*dilation: one staged input window */
+  int64_t chunk_blocks;  /* width blocks one panel holds */
+  int64_t panel_ld;      /* pixels per panel row (VNNI: per row pair) */
   dc_nest nest;          /* canonical dims: 0 = image, 1 = width block, 2 = out block */
-  /* [m is tail][n is tail][k is tail][A is a staged window][beta] */
-  dc_brgemm kernels[2][2][2][2][2];
+  dc_brgemm kernels[2][2][2][2]; /* [m is tail][n is tail][k is tail][beta] */
   void *weights;         /* relaid out each call: [taps][out_ch][in_ch_padded] */
+  size_t weights_at;     /* its arena offset */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
 
@@ -54,6 +83,7 @@ typedef struct {
   void *dy_panel;           /* one image of dy, transposed: [padded_out_width][filters_padded] */
   void *x_panel;            /* one image of x, zero-padded: [C][panel_width] */
   float *accumulators;      /* [copies][taps][C][filters_padded] */
+  size_t dy_panel_at, x_panel_at, accumulators_at; /* arena offsets */
   int accumulator_copies;
 } dc_wu_plan;
 
@@ -66,21 +96,17 @@ struct dconv1d_layer {
   dc_wu_plan wu;
   char *thread_scratch; /* threads * thread_scratch_stride bytes */
   size_t thread_scratch_stride;
+  char *arena;          /* every buffer above points into it */
 };
 
-void *dc_alloc(size_t bytes);
-void dc_free(void *p);
-
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
-                                 const dconv1d_pass_config *config);
-void dc_conv_plan_free(dc_conv_plan *plan);
+                                 const dconv1d_pass_config *config, dc_arena_layout *arena);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias,
                       void *out, const void *wt, int flip_taps);
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
-                               int threads);
-void dc_wu_plan_free(dc_wu_plan *plan);
+                               int threads, dc_arena_layout *arena);
 void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
                void *dbias);
 

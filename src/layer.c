@@ -1,32 +1,45 @@
 /* The public API: plan a layer once (validate, pick a config, dispatch
  * kernels, size scratch by thread count), then execute passes on it. */
+#define _DEFAULT_SOURCE /* madvise */
 #include "internal.h"
 #include <omp.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
-void *dc_alloc(size_t bytes) {
-  size_t rounded = (bytes + DC_ALIGN - 1) / DC_ALIGN * DC_ALIGN;
-  if (rounded < bytes) return NULL;
-  return aligned_alloc(DC_ALIGN, rounded ? rounded : DC_ALIGN);
+/* One allocation for all scratch, on transparent huge pages where the
+ * system allows them (see dc_arena_layout). */
+static char *arena_alloc(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  if (bytes > SIZE_MAX - huge) return NULL;
+  size_t whole = (bytes + huge - 1) / huge * huge;
+  char *arena = aligned_alloc(huge, whole ? whole : huge);
+  if (arena) madvise(arena, whole, MADV_HUGEPAGE); /* a hint: failure only costs speed */
+  return arena;
 }
-
-void dc_free(void *p) { free(p); }
 
 static dconv1d_status plan_layer(dconv1d_layer *layer) {
   dconv1d_status status;
-  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd)) != DCONV1D_OK ||
-      (status = dc_conv_plan_init(&layer->bwd_data, &layer->shape, DCONV1D_BWD_DATA, &layer->config.bwd_data)) !=
+  dc_arena_layout arena = {0};
+  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd, &arena)) !=
           DCONV1D_OK ||
-      (status = dc_wu_plan_init(&layer->wu, &layer->shape, &layer->config, layer->threads)) != DCONV1D_OK)
+      (status = dc_conv_plan_init(&layer->bwd_data, &layer->shape, DCONV1D_BWD_DATA, &layer->config.bwd_data,
+                                  &arena)) != DCONV1D_OK ||
+      (status = dc_wu_plan_init(&layer->wu, &layer->shape, &layer->config, layer->threads, &arena)) != DCONV1D_OK)
     return status;
   size_t stride = layer->fwd.thread_scratch_bytes > layer->bwd_data.thread_scratch_bytes
                       ? layer->fwd.thread_scratch_bytes
                       : layer->bwd_data.thread_scratch_bytes;
   layer->thread_scratch_stride = stride;
-  if (stride > SIZE_MAX / (size_t)layer->threads) return DCONV1D_ERR_NO_MEMORY;
-  layer->thread_scratch = dc_alloc(stride * (size_t)layer->threads);
-  return layer->thread_scratch ? DCONV1D_OK : DCONV1D_ERR_NO_MEMORY;
+  size_t thread_scratch_at = dc_arena_take(&arena, dc_bytes((int64_t)stride, layer->threads, 1));
+  if (arena.used >= SIZE_MAX / 2 || !(layer->arena = arena_alloc(arena.used))) return DCONV1D_ERR_NO_MEMORY;
+  layer->fwd.weights = layer->arena + layer->fwd.weights_at;
+  layer->bwd_data.weights = layer->arena + layer->bwd_data.weights_at;
+  layer->wu.dy_panel = layer->arena + layer->wu.dy_panel_at;
+  layer->wu.x_panel = layer->arena + layer->wu.x_panel_at;
+  layer->wu.accumulators = (float *)(layer->arena + layer->wu.accumulators_at);
+  layer->thread_scratch = layer->arena + thread_scratch_at;
+  return DCONV1D_OK;
 }
 
 dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, const dconv1d_config *config) {
@@ -56,10 +69,7 @@ dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, c
 
 void dconv1d_destroy(dconv1d_layer *layer) {
   if (!layer) return;
-  dc_conv_plan_free(&layer->fwd);
-  dc_conv_plan_free(&layer->bwd_data);
-  dc_wu_plan_free(&layer->wu);
-  dc_free(layer->thread_scratch);
+  free(layer->arena);
   free(layer);
 }
 

@@ -178,9 +178,9 @@ static void test_config_validation(void) {
   bad = cfg; bad.wu_reduction = DCONV1D_WU_PRIVATE; strcpy(bad.bwd_weight.loop_order, "Skc");
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "private") != NULL);
-  bad = cfg; bad.wu_chunk_blocks = -1;
+  bad = cfg; bad.fwd.chunk_blocks = -1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
-  CHECK(strstr(why, "wu_chunk_blocks") != NULL);
+  CHECK(strstr(why, "fwd.chunk_blocks") != NULL);
   bad = cfg; bad.wu_formulation = (dconv1d_wu_formulation)9;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "wu_formulation") != NULL);
@@ -196,7 +196,7 @@ static void test_config_text(void) {
   cfg.bwd_weight.c_block = 7;
   strcpy(cfg.bwd_data.loop_order, "kNW");
   cfg.wu_formulation = DCONV1D_WU_GEMM_PER_BLOCK;
-  cfg.wu_chunk_blocks = 5;
+  cfg.bwd_weight.chunk_blocks = 5;
   int len = dconv1d_config_print(&cfg, text, sizeof text);
   CHECK(len > 0 && (size_t)len == strlen(text));
   CHECK_EQ_INT(dconv1d_config_print(&cfg, NULL, 0), len);
@@ -205,19 +205,19 @@ static void test_config_text(void) {
   CHECK(strlen(small) == sizeof small - 1);
   CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
   CHECK(memcmp(&cfg.fwd, &back.fwd, sizeof cfg.fwd) == 0);
-  CHECK_EQ_INT(back.wu_chunk_blocks, 5);
+  CHECK_EQ_INT(back.bwd_weight.chunk_blocks, 5);
   char again[512];
   dconv1d_config_print(&back, again, sizeof again);
   CHECK(strcmp(text, again) == 0);
   printf("config text: %s\n", text);
   const char *broken[] = {"", "fwd:", "fwd:wb=64", "bwd_data:wb=1,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,order=Skc,form=batch,reduce=owner,chunk=4 trailing",
+                          "fwd:wb=64,kb=16,cb=16,chunk=1,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
+                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner trailing",
                           "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,order=Skc,form=fast,reduce=owner,chunk=4",
-                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,order=Skc,form=batch,reduce=owner"};
+                          "fwd:wb=64,kb=16,cb=16,chunk=1,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
+                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
+                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
+                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner"};
   back = cfg;
   for (size_t i = 0; i < sizeof broken / sizeof *broken; ++i) {
     CHECK_EQ_INT(dconv1d_config_parse(broken[i], &back, why, sizeof why), DCONV1D_ERR_PARSE);

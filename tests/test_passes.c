@@ -112,11 +112,11 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
   dconv1d_pass_config *pcs[3] = {&cfg->fwd, &cfg->bwd_data, &cfg->bwd_weight};
   cfg->wu_formulation = (dconv1d_wu_formulation)rng_below(2);
   cfg->wu_reduction = (dconv1d_wu_reduction)rng_below(2);
-  cfg->wu_chunk_blocks = rng_below(4);
   for (int p = 0; p < 3; ++p) {
     pcs[p]->width_block = random_block(300, bf16 && p == 2);
     pcs[p]->k_block = random_block(sh->k, bf16 && p == 1);
     pcs[p]->c_block = random_block(sh->c, bf16 && p == 0);
+    pcs[p]->chunk_blocks = rng_below(5);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
 }

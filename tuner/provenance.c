@@ -1,0 +1,77 @@
+#define _DEFAULT_SOURCE
+#include "provenance.h"
+#include "dconv1d.h"
+#include "onednn_baseline.h"
+#include "peak.h"
+#include "version.h"
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void read_cpu_model(char *out, size_t len) {
+  snprintf(out, len, "unknown");
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+      snprintf(out, len, "%s", strchr(line, ':') + 2);
+      out[strcspn(out, "\n")] = '\0';
+      break;
+    }
+  }
+  fclose(f);
+}
+
+long long dc_llc_bytes(void) {
+  long value = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (value > 0) return value;
+  FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+  long long kib = 0;
+  if (f) {
+    if (fscanf(f, "%lld", &kib) != 1) kib = 0;
+    fclose(f);
+  }
+  return kib > 0 ? kib * 1024 : 32LL << 20;
+}
+
+void dc_provenance_collect(dc_provenance *p, int threads) {
+  memset(p, 0, sizeof *p);
+  read_cpu_model(p->cpu_model, sizeof p->cpu_model);
+  time_t now = time(NULL);
+  strftime(p->date, sizeof p->date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  snprintf(p->commit, sizeof p->commit, "%s", DCONV1D_GIT_DESCRIBE);
+  snprintf(p->compiler, sizeof p->compiler, "gcc %s", __VERSION__);
+  snprintf(p->onednn, sizeof p->onednn, "%s", dc_onednn_version());
+  snprintf(p->backend, sizeof p->backend, "%s", dconv1d_backend_version());
+  if (gethostname(p->hostname, sizeof p->hostname) != 0) snprintf(p->hostname, sizeof p->hostname, "unknown");
+  dc_peak f32 = dc_peak_measure(DCONV1D_F32, threads, 0.3), bf16 = dc_peak_measure(DCONV1D_BF16, threads, 0.3);
+  p->threads = f32.threads;
+  p->peak_f32_gflops = f32.gflops;
+  p->peak_bf16_gflops = bf16.gflops;
+  p->clock_ghz = f32.ghz;
+  p->llc_bytes = dc_llc_bytes();
+}
+
+static void json_string(FILE *out, const char *key, const char *value, int last) {
+  fprintf(out, "\"%s\": \"", key);
+  for (const char *c = value; *c; ++c) {
+    if (*c == '"' || *c == '\\') fputc('\\', out);
+    if ((unsigned char)*c >= 0x20) fputc(*c, out);
+  }
+  fprintf(out, "\"%s", last ? "" : ", ");
+}
+
+void dc_provenance_write_json(FILE *out, const dc_provenance *p) {
+  fputc('{', out);
+  json_string(out, "cpu_model", p->cpu_model, 0);
+  json_string(out, "hostname", p->hostname, 0);
+  json_string(out, "date", p->date, 0);
+  json_string(out, "commit", p->commit, 0);
+  json_string(out, "compiler", p->compiler, 0);
+  json_string(out, "onednn", p->onednn, 0);
+  json_string(out, "backend", p->backend, 0);
+  fprintf(out, "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"clock_ghz\": %.2f, "
+               "\"llc_bytes\": %lld}",
+          p->threads, p->peak_f32_gflops, p->peak_bf16_gflops, p->clock_ghz, p->llc_bytes);
+}

@@ -1,0 +1,26 @@
+/* Where a measurement came from: machine, peak, threads, library versions,
+ * compiler, git commit, date. Written next to every result file. */
+#ifndef DC_PROVENANCE_H
+#define DC_PROVENANCE_H
+#include <stdio.h>
+
+typedef struct {
+  char cpu_model[128];
+  char date[32]; /* UTC, ISO 8601 */
+  char commit[64];
+  char compiler[64];
+  char onednn[32];
+  char backend[96];
+  char hostname[64];
+  int threads;
+  double peak_f32_gflops, peak_bf16_gflops; /* measured in this process at `threads` */
+  double clock_ghz;
+  long long llc_bytes;
+} dc_provenance;
+
+void dc_provenance_collect(dc_provenance *p, int threads);
+/* Writes the fields as one JSON object (no trailing newline). */
+void dc_provenance_write_json(FILE *out, const dc_provenance *p);
+long long dc_llc_bytes(void);
+
+#endif
