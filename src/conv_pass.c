@@ -136,6 +136,16 @@ typedef struct {
   panel_state *panels; /* [threads] */
 } conv_ctx;
 
+/* Interleaves two bf16 rows (odd may be NULL: zeros) into VNNI pairs. */
+DC_VECTOR_CLONES static void interleave_pairs(uint16_t *restrict dst, const uint16_t *restrict even,
+                                              const uint16_t *restrict odd, int64_t count) {
+  if (!odd) {
+    for (int64_t x = 0; x < count; ++x) ((uint32_t *)dst)[x] = even[x];
+    return;
+  }
+  for (int64_t x = 0; x < count; ++x) ((uint32_t *)dst)[x] = (uint32_t)even[x] | (uint32_t)odd[x] << 16;
+}
+
 /* Copies input pixels [lo, lo+len) of every channel of image into the
  * panel, zero outside the input and for BF16's padding channel.
  * FP32: [r][pixel]; BF16: VNNI [r/2][pixel][2]. */
@@ -159,10 +169,7 @@ static void pack_panel(const dc_conv_plan *p, const void *in, int64_t image, int
     const uint16_t *even = (const uint16_t *)in + (image * p->in_ch + r) * p->in_width + lo;
     const uint16_t *odd = r + 1 < p->in_ch ? even + p->in_width : NULL;
     memset(dst, 0, (size_t)begin * 2 * sizeof(uint16_t));
-    for (int64_t x = begin; x < end; ++x) {
-      dst[2 * x] = even[x];
-      dst[2 * x + 1] = odd ? odd[x] : 0;
-    }
+    interleave_pairs(dst + 2 * begin, even + begin, odd ? odd + begin : NULL, end - begin);
     memset(dst + 2 * end, 0, (size_t)(len - end) * 2 * sizeof(uint16_t));
   }
 }
@@ -180,21 +187,26 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
   *state = (panel_state){image, block, last};
 }
 
+DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *restrict src, float bias, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] + bias;
+}
+
+DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias,
+                                            int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(src[i] + bias);
+}
+
 /* Writes the FP32 accumulator tile (ldc = width_block) to the output, adding
  * the bias and, for BF16, rounding once. */
 static void store_tile(const dc_conv_plan *p, const float *acc, const void *bias, void *out, int64_t rows,
                        int64_t cols) {
   for (int64_t j = 0; j < rows; ++j) {
     const float *src = acc + j * p->width_block;
-    if (p->dtype == DCONV1D_BF16) {
-      float b = bias ? dconv1d_bf16_to_float(((const uint16_t *)bias)[j]) : 0.0f;
-      uint16_t *dst = (uint16_t *)out + j * p->out_width;
-      for (int64_t i = 0; i < cols; ++i) dst[i] = dconv1d_bf16_from_float(src[i] + b);
-    } else {
-      float b = bias ? ((const float *)bias)[j] : 0.0f;
-      float *dst = (float *)out + j * p->out_width;
-      for (int64_t i = 0; i < cols; ++i) dst[i] = src[i] + b;
-    }
+    if (p->dtype == DCONV1D_BF16)
+      store_row_bf16((uint16_t *)out + j * p->out_width, src, bias ? dc_bf16_widen(((const uint16_t *)bias)[j]) : 0.0f,
+                     cols);
+    else
+      store_row_f32((float *)out + j * p->out_width, src, bias ? ((const float *)bias)[j] : 0.0f, cols);
   }
 }
 

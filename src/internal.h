@@ -17,6 +17,34 @@ static inline int64_t dc_round_up(int64_t a, int64_t b) { return dc_div_up(a, b)
 static inline size_t dc_esize(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 2 : 4; }
 static inline size_t dc_align_up(size_t bytes) { return (bytes + DC_ALIGN - 1) / DC_ALIGN * DC_ALIGN; }
 
+/* Hot element loops outside the JIT kernels (packing, tile stores) are
+ * compiled for AVX-512 and AVX2 too and picked at load time: the library
+ * itself is built for baseline x86-64. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define DC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DC_VECTOR_CLONES
+#endif
+
+/* Round to nearest even, NaN kept quiet: branch-free so loops vectorise. */
+static inline uint16_t dc_bf16_round(float value) {
+  union {
+    float f;
+    uint32_t u;
+  } bits = {value};
+  uint32_t rounded = (bits.u + 0x7fffu + ((bits.u >> 16) & 1u)) >> 16;
+  uint32_t quiet_nan = (bits.u >> 16) | 0x0040u;
+  return (uint16_t)((bits.u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
+
+static inline float dc_bf16_widen(uint16_t value) {
+  union {
+    uint32_t u;
+    float f;
+  } bits = {(uint32_t)value << 16};
+  return bits.f;
+}
+
 /* All of a layer's scratch lives in one arena, allocated once at create
  * time on transparent huge pages: planning takes byte offsets, then the
  * layer binds them to the arena. (Panels whose rows lie a few 4 KiB pages

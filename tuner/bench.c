@@ -22,6 +22,7 @@ typedef struct {
   int threads, cold, with_onednn;
   double paired_budget;
   const char *csv;
+  const char *config_text; /* NULL: the library's choice */
   char **descriptors;
   int ndescriptors;
 } options;
@@ -37,6 +38,7 @@ static void usage(FILE *out) {
           "  --cold                rotate buffer sets larger than the last-level cache\n"
           "  --paired-budget S     seconds of A/B pairs per case after the benchmarks (default 1; 0 skips)\n"
           "  --csv FILE            write the paired results as CSV and FILE.provenance.json\n"
+          "  --config TEXT         run dconv1d with this config (its one-line text form)\n"
           "  --no-onednn           time dconv1d only\n"
           "  --help                this text\n"
           "Google Benchmark flags (e.g. --benchmark_filter=, --benchmark_out=FILE.json,\n"
@@ -79,6 +81,8 @@ static int parse_options(int argc, char **argv, options *o) {
       ++i;
     } else if (!strcmp(a, "--csv") && value) {
       o->csv = argv[++i];
+    } else if (!strcmp(a, "--config") && value) {
+      o->config_text = argv[++i];
     } else if (!strcmp(a, "--cold")) {
       o->cold = 1;
     } else if (!strcmp(a, "--no-onednn")) {
@@ -250,6 +254,14 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  dconv1d_config config;
+  if (o.config_text) {
+    char why[256];
+    if (dconv1d_config_parse(o.config_text, &config, why, sizeof why) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-bench: --config: %s\n", why);
+      return 2;
+    }
+  }
   dc_provenance prov;
   dc_provenance_collect(&prov, o.threads);
   const int n = o.ndescriptors * o.ndtypes * o.npasses;
@@ -265,8 +277,8 @@ int main(int argc, char **argv) {
         shape.threads = prov.threads;
         item->peak_gflops = shape.dtype == DCONV1D_BF16 ? prov.peak_bf16_gflops : prov.peak_f32_gflops;
         int sets = o.cold ? dc_cold_sets(&shape) : 1;
-        if (dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], NULL, sets, o.with_onednn, why,
-                           sizeof why) != 0) {
+        if (dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], o.config_text ? &config : NULL, sets,
+                           o.with_onednn, why, sizeof why) != 0) {
           fprintf(stderr, "dconv1d-bench: %s\n", why);
           ++failures;
           continue;
