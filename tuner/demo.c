@@ -1,32 +1,12 @@
 /* dconv1d-demo: runs the three passes of one shape in FP32 and BF16 and
  * prints the median time and GFLOPS of each. A smoke run of the layer, not
  * a benchmark: dconv1d-bench measures against oneDNN and the machine peak. */
-#define _POSIX_C_SOURCE 199309L
+#include "compare.h"
 #include "dconv1d.h"
+#include "paired_timer.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static void fill(void *buf, int64_t count, dconv1d_dtype dtype, unsigned seed) {
-  for (int64_t i = 0; i < count; ++i) {
-    seed = seed * 1664525u + 1013904223u;
-    float v = (float)(seed >> 8) / 16777216.0f - 0.5f;
-    if (dtype == DCONV1D_BF16) ((uint16_t *)buf)[i] = dconv1d_bf16_from_float(v);
-    else ((float *)buf)[i] = v;
-  }
-}
 
 static int run_pass(dconv1d_layer *layer, dconv1d_pass pass, void *x, void *wt, void *bias, void *y) {
   switch (pass) {
@@ -51,20 +31,21 @@ static int demo(const dconv1d_shape *shape, int reps) {
   void *x = malloc((size_t)(shape->n * shape->c * shape->w * es)), *y = malloc((size_t)(shape->n * shape->k * q * es));
   void *wt = malloc((size_t)(shape->k * shape->c * shape->s * es)), *bias = malloc((size_t)(shape->k * es));
   double *times = malloc(sizeof(double) * (size_t)reps);
-  fill(x, shape->n * shape->c * shape->w, shape->dtype, 1);
-  fill(y, shape->n * shape->k * q, shape->dtype, 2);
-  fill(wt, shape->k * shape->c * shape->s, shape->dtype, 3);
-  fill(bias, shape->k, shape->dtype, 4);
+  dc_fill_random(x, shape->n * shape->c * shape->w, shape->dtype, 1);
+  dc_fill_random(y, shape->n * shape->k * q, shape->dtype, 2);
+  dc_fill_random(wt, shape->k * shape->c * shape->s, shape->dtype, 3);
+  dc_fill_random(bias, shape->k, shape->dtype, 4);
   for (int p = 0; p < 3 && st == DCONV1D_OK; ++p) {
     st = run_pass(layer, (dconv1d_pass)p, x, wt, bias, y); /* warm-up */
     for (int r = 0; r < reps && st == DCONV1D_OK; ++r) {
-      double t0 = now_seconds();
+      double t0 = dc_now_seconds();
       st = run_pass(layer, (dconv1d_pass)p, x, wt, bias, y);
-      times[r] = now_seconds() - t0;
+      times[r] = dc_now_seconds() - t0;
     }
-    qsort(times, (size_t)reps, sizeof *times, compare_double);
+    dc_sample_stats stats;
+    dc_stats_compute(times, reps, &stats);
     printf("%-10s %-4s %8.3f ms %8.1f GFLOPS\n", dconv1d_pass_name((dconv1d_pass)p),
-           dconv1d_dtype_name(shape->dtype), 1e3 * times[reps / 2], dconv1d_flops(shape) / times[reps / 2] * 1e-9);
+           dconv1d_dtype_name(shape->dtype), 1e3 * stats.median, dconv1d_flops(shape) / stats.median * 1e-9);
   }
   free(x), free(y), free(wt), free(bias), free(times);
   dconv1d_destroy(layer);
