@@ -10,7 +10,9 @@
  * BRGEMM mapping (column-major):
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
  *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,
- *         stride_a = dilation pixels (x2 elements for VNNI pairs)
+ *         stride_a = dilation pixels (x2 elements for VNNI pairs); with
+ *         direct_input (FP32), an interior tile reads the input in place
+ *         instead: A_s = in + r0 rows + q0 - offset + s*dilation, lda = in_width
  *   B_s = relaid weights [s][o][r] as k x n, ldb = in_ch_padded, stride_b = out_ch*in_ch_padded
  *   C   = FP32 tile in thread scratch, ldc = width_block
  * The panel is a compact, zero-padded copy of all input channels over the
@@ -62,6 +64,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   plan->in_blocks = dc_div_up(plan->in_ch_padded, plan->in_block);
   plan->chunk_blocks = config->chunk_blocks > 0 ? dc_min(config->chunk_blocks, plan->width_blocks) : plan->width_blocks;
   plan->panel_ld = panel_leading_dim(plan->chunk_blocks * plan->width_block + span);
+  plan->direct_input = config->direct_input && shape->dtype == DCONV1D_F32;
 }
 
 static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
@@ -69,19 +72,21 @@ static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
   int64_t m_of[2] = {plan->width_block, plan->out_width % plan->width_block};
   int64_t n_of[2] = {plan->out_block, plan->out_ch % plan->out_block};
   int64_t k_of[2] = {plan->in_block, plan->in_ch_padded % plan->in_block};
+  const int64_t span = (plan->taps - 1) * plan->dilation;
   for (int mt = 0; mt < 2; ++mt)
     for (int nt = 0; nt < 2; ++nt)
       for (int kt = 0; kt < 2; ++kt)
-        for (int beta = 0; beta < 2; ++beta) {
-          if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
-          dc_brgemm_desc desc = {.m = m_of[mt], .n = n_of[nt], .k = k_of[kt],
-                                 .lda = plan->panel_ld, .ldb = plan->in_ch_padded, .ldc = plan->width_block,
-                                 .stride_a = plan->dilation * (bf16 ? 2 : 1),
-                                 .stride_b = plan->out_ch * plan->in_ch_padded,
-                                 .beta = beta, .dtype = plan->dtype};
-          dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][beta]);
-          if (status != DCONV1D_OK) return status;
-        }
+        for (int direct = 0; direct <= plan->direct_input; ++direct)
+          for (int beta = 0; beta < 2; ++beta) {
+            if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
+            if (direct && m_of[mt] + span > plan->in_width) continue; /* no window fits in place */
+            dc_brgemm_desc desc = {.m = m_of[mt], .n = n_of[nt], .k = k_of[kt],
+                                   .lda = direct ? plan->in_width : plan->panel_ld, .ldb = plan->in_ch_padded,
+                                   .ldc = plan->width_block, .stride_a = plan->dilation * (bf16 ? 2 : 1),
+                                   .stride_b = plan->out_ch * plan->in_ch_padded, .beta = beta, .dtype = plan->dtype};
+            dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][direct][beta]);
+            if (status != DCONV1D_OK) return status;
+          }
   return DCONV1D_OK;
 }
 
@@ -218,16 +223,20 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const int64_t image = coord[0], block = coord[1], o0 = coord[2] * p->out_block;
   const int64_t q0 = block * p->width_block;
   const int64_t m = dc_min(p->width_block, p->out_width - q0), n = dc_min(p->out_block, p->out_ch - o0);
-  ensure_panel(ctx, tid, image, block);
+  const int64_t lo = q0 - p->offset, span = (p->taps - 1) * p->dilation;
+  const int direct = p->direct_input && lo >= 0 && lo + m + span <= p->in_width;
+  if (!direct) ensure_panel(ctx, tid, image, block);
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
-  const int64_t column = (block - ctx->panels[tid].block_begin) * p->width_block;
+  const int64_t column = direct ? 0 : (block - ctx->panels[tid].block_begin) * p->width_block;
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {
     const int64_t channels = dc_min(p->in_block, p->in_ch_padded - r0);
     /* FP32 row r0 starts at r0*ld; a BF16 VNNI row pair r0/2 at (r0/2)*ld*2 elements */
-    const void *a = panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
+    const void *a = direct ? (const char *)ctx->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize
+                           : panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
     const void *b = (const char *)p->weights + (size_t)(o0 * p->in_ch_padded + r0) * esize;
-    const dc_brgemm *kernel = &p->kernels[m != p->width_block][n != p->out_block][channels != p->in_block][r0 > 0];
+    const dc_brgemm *kernel =
+        &p->kernels[m != p->width_block][n != p->out_block][channels != p->in_block][direct][r0 > 0];
     dc_brgemm_run(kernel, a, b, acc, p->taps);
   }
   const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;

@@ -82,6 +82,12 @@ typedef struct {
    * bwd_weight: every tap passes over one chunk of the panels before the
    * next chunk. 0 = the whole width. */
   int64_t chunk_blocks;
+  /* fwd, bwd_data, FP32 only: 1 = interior tiles read the input in place
+   * (lda = its width) instead of from the packed panel, saving the copy;
+   * good when the input's row stride spreads a window's rows over cache
+   * and TLB sets, bad when it piles them up. Must be 0 for BF16 and for
+   * bwd_weight. */
+  int direct_input;
   char loop_order[DCONV1D_ORDER_MAX];
 } dconv1d_pass_config;
 
@@ -139,7 +145,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
 dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config,
                                        char *why, size_t why_len);
 /* One line of text, e.g.
- * "fwd:wb=64,kb=16,cb=16,chunk=57,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner".
+ * "fwd:wb=64,kb=16,cb=16,chunk=57,in=panel,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner".
  * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
 int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len);
 dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len);

@@ -85,7 +85,9 @@ typedef struct {
   int64_t chunk_blocks;  /* width blocks one panel holds */
   int64_t panel_ld;      /* pixels per panel row (VNNI: per row pair) */
   dc_nest nest;          /* canonical dims: 0 = image, 1 = width block, 2 = out block */
-  dc_brgemm kernels[2][2][2][2]; /* [m is tail][n is tail][k is tail][beta] */
+  int direct_input;      /* FP32: interior tiles read the input in place */
+  /* [m is tail][n is tail][k is tail][A read in place][beta] */
+  dc_brgemm kernels[2][2][2][2][2];
   void *weights;         /* relaid out each call: [taps][out_ch][in_ch_padded] */
   size_t weights_at;     /* its arena offset */
   size_t thread_scratch_bytes;

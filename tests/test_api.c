@@ -178,6 +178,12 @@ static void test_config_validation(void) {
   bad = cfg; bad.wu_reduction = DCONV1D_WU_PRIVATE; strcpy(bad.bwd_weight.loop_order, "Skc");
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "private") != NULL);
+  bad = cfg; bad.fwd.direct_input = 1; /* BF16 always packs */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "fwd.direct_input") != NULL);
+  bad = cfg; bad.bwd_weight.direct_input = 1;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "bwd_weight.direct_input") != NULL);
   bad = cfg; bad.fwd.chunk_blocks = -1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.chunk_blocks") != NULL);
@@ -197,6 +203,7 @@ static void test_config_text(void) {
   strcpy(cfg.bwd_data.loop_order, "kNW");
   cfg.wu_formulation = DCONV1D_WU_GEMM_PER_BLOCK;
   cfg.bwd_weight.chunk_blocks = 5;
+  cfg.bwd_data.direct_input = 1;
   int len = dconv1d_config_print(&cfg, text, sizeof text);
   CHECK(len > 0 && (size_t)len == strlen(text));
   CHECK_EQ_INT(dconv1d_config_print(&cfg, NULL, 0), len);
@@ -206,16 +213,19 @@ static void test_config_text(void) {
   CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
   CHECK(memcmp(&cfg.fwd, &back.fwd, sizeof cfg.fwd) == 0);
   CHECK_EQ_INT(back.bwd_weight.chunk_blocks, 5);
+  CHECK_EQ_INT(back.bwd_data.direct_input, 1);
   char again[512];
   dconv1d_config_print(&back, again, sizeof again);
   CHECK(strcmp(text, again) == 0);
   printf("config text: %s\n", text);
   const char *broken[] = {"", "fwd:", "fwd:wb=64", "bwd_data:wb=1,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,chunk=1,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner trailing",
+                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=direct,"
+                          "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner trailing",
+                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=fast,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
+                          "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner",
                           "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,chunk=1,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
+                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
+                          "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
                           "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
                           "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner"};
   back = cfg;
