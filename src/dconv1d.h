@@ -122,11 +122,27 @@ dconv1d_status dconv1d_backward_weight(dconv1d_layer *layer, const void *x, cons
 void dconv1d_destroy(dconv1d_layer *layer); /* NULL is a no-op */
 const char *dconv1d_status_string(dconv1d_status status);
 
-/* What a layer was planned with, and where its config came from
- * ("explicit" or "heuristic"). */
+/* What a layer was planned with, and where its config came from. Per pass:
+ * "explicit" (given to create), "tuned" (a tuned row for exactly this
+ * shape, pass, dtype and threads), "nearest <descriptor>" (the closest
+ * tuned row whose config is valid here) or "heuristic". The layer's source
+ * is the passes' common source, or "mixed: fwd ..., bwd_data ..., bwd_weight ...". */
 dconv1d_status dconv1d_layer_config(const dconv1d_layer *layer, dconv1d_config *config);
 dconv1d_status dconv1d_layer_shape(const dconv1d_layer *layer, dconv1d_shape *shape);
 const char *dconv1d_layer_config_source(const dconv1d_layer *layer);
+const char *dconv1d_layer_pass_config_source(const dconv1d_layer *layer, dconv1d_pass pass);
+
+/* ---- tuned configs ("wisdom") -----------------------------------------------
+ * The library starts with the rows of the tuned header it was built with
+ * (meson option tuned_header). A row is one line of text:
+ *   DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG
+ * e.g. "n1c15k15w60400s51d8 fwd f32 2 305.1 86.2 1.01 1.03 fwd:wb=64,...".
+ * Import replaces the whole table with the rows of text (lines starting
+ * with '#' and blank lines are ignored); on any error it names the line and
+ * column and keeps the old table. Clear empties it; tuned_count counts it. */
+dconv1d_status dconv1d_tuned_import(const char *text, char *why, size_t why_len);
+void dconv1d_tuned_clear(void);
+int dconv1d_tuned_count(void);
 int dconv1d_layer_threads(const dconv1d_layer *layer);
 
 /* ---- shape descriptors: n{N}c{C}k{K}w{W}s{S}d{D}[pl{L}pr{R}] ------------

@@ -120,7 +120,8 @@ typedef struct {
 struct dconv1d_layer {
   dconv1d_shape shape;
   dconv1d_config config;
-  const char *config_source;
+  char pass_source[3][128]; /* per pass: explicit, tuned, nearest ..., heuristic */
+  char config_source[400];
   int threads;
   dc_conv_plan fwd, bwd_data;
   dc_wu_plan wu;
@@ -137,6 +138,11 @@ void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, cons
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
                                int threads, dc_arena_layout *arena);
+/* Overrides config's part for pass with the tuned row for (shape, threads),
+ * exact or nearest valid; returns 1 and describes the row in source, or 0. */
+int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,
+                   size_t source_len);
+
 void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
                void *dbias);
 

@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <sys/mman.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* One allocation for all scratch, on transparent huge pages where the
@@ -42,23 +43,43 @@ static dconv1d_status plan_layer(dconv1d_layer *layer) {
   return DCONV1D_OK;
 }
 
+/* The library's choice: the heuristic default, then per pass the tuned row
+ * for this shape, or the nearest valid one. */
+static dconv1d_status choose_config(dconv1d_layer *layer) {
+  dconv1d_status status = dconv1d_config_default(&layer->shape, &layer->config);
+  for (int pass = 0; status == DCONV1D_OK && pass < 3; ++pass)
+    if (!dc_tuned_apply(&layer->shape, layer->threads, &layer->config, (dconv1d_pass)pass, layer->pass_source[pass],
+                        sizeof layer->pass_source[pass]))
+      snprintf(layer->pass_source[pass], sizeof layer->pass_source[pass], "heuristic");
+  return status;
+}
+
+static void summarise_sources(dconv1d_layer *layer) {
+  char(*src)[128] = layer->pass_source;
+  if (!strcmp(src[0], src[1]) && !strcmp(src[1], src[2]))
+    snprintf(layer->config_source, sizeof layer->config_source, "%s", src[0]);
+  else
+    snprintf(layer->config_source, sizeof layer->config_source, "mixed: fwd %s, bwd_data %s, bwd_weight %s", src[0],
+             src[1], src[2]);
+}
+
 dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, const dconv1d_config *config) {
   if (!out || !shape) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
   if (status != DCONV1D_OK) return status;
-  dconv1d_config chosen;
-  if (config) {
-    if ((status = dconv1d_config_validate(shape, config, NULL, 0)) != DCONV1D_OK) return status;
-    chosen = *config;
-  } else if ((status = dconv1d_config_default(shape, &chosen)) != DCONV1D_OK) {
-    return status;
-  }
+  if (config && (status = dconv1d_config_validate(shape, config, NULL, 0)) != DCONV1D_OK) return status;
   dconv1d_layer *layer = calloc(1, sizeof *layer);
   if (!layer) return DCONV1D_ERR_NO_MEMORY;
   layer->shape = *shape;
-  layer->config = chosen;
-  layer->config_source = config ? "explicit" : "heuristic";
   layer->threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
+  if (config) {
+    layer->config = *config;
+    for (int pass = 0; pass < 3; ++pass) snprintf(layer->pass_source[pass], sizeof layer->pass_source[pass], "explicit");
+  } else if ((status = choose_config(layer)) != DCONV1D_OK) {
+    free(layer);
+    return status;
+  }
+  summarise_sources(layer);
   if ((status = plan_layer(layer)) != DCONV1D_OK) {
     dconv1d_destroy(layer);
     return status;
@@ -104,5 +125,9 @@ dconv1d_status dconv1d_layer_shape(const dconv1d_layer *layer, dconv1d_shape *sh
 }
 
 const char *dconv1d_layer_config_source(const dconv1d_layer *layer) { return layer ? layer->config_source : "none"; }
+
+const char *dconv1d_layer_pass_config_source(const dconv1d_layer *layer, dconv1d_pass pass) {
+  return layer && (unsigned)pass < 3 ? layer->pass_source[pass] : "none";
+}
 
 int dconv1d_layer_threads(const dconv1d_layer *layer) { return layer ? layer->threads : 0; }

@@ -1,0 +1,217 @@
+#define _POSIX_C_SOURCE 200809L /* strdup */
+/* Tuned configs: the only file that includes the generated header. Rows
+ * are text lines (see dconv1d.h); the table is parsed from the header on
+ * first use and can be replaced by dconv1d_tuned_import. Lookup per pass:
+ * the exact row, else the nearest valid row, else nothing (the heuristic). */
+#include "internal.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include DCONV1D_TUNED_HEADER
+
+typedef struct {
+  dconv1d_shape shape; /* dtype and threads included */
+  dconv1d_pass pass;
+  dconv1d_config config;
+  char descriptor[96];
+} tuned_row;
+
+static tuned_row *table;
+static int table_count = -1; /* -1: the built-in rows are not parsed yet */
+
+static int parse_name(const char *word, const char *a, const char *b, const char *c) {
+  return !strcmp(word, a) ? 0 : !strcmp(word, b) ? 1 : c && !strcmp(word, c) ? 2 : -1;
+}
+
+/* One row; fills why with the column (1-based) of the first error. */
+static dconv1d_status parse_row(const char *line, tuned_row *row, char *why, size_t why_len) {
+  /* why: at most 256 bytes, so the caller can prefix the line number */
+  char descriptor[96], pass[16], dtype[8];
+  int threads = 0, consumed = 0;
+  double gflops, peak, vs_onednn, vs_default;
+  memset(row, 0, sizeof *row);
+  if (sscanf(line, "%95s %15s %7s %d %lf %lf %lf %lf %n", descriptor, pass, dtype, &threads, &gflops, &peak,
+             &vs_onednn, &vs_default, &consumed) != 8 || consumed == 0) {
+    snprintf(why, why_len, "column 1: expected DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG");
+    return DCONV1D_ERR_PARSE;
+  }
+  char inner[200];
+  if (dconv1d_shape_parse(descriptor, &row->shape, inner, sizeof inner) != DCONV1D_OK) {
+    snprintf(why, why_len, "column 1: %s", inner);
+    return DCONV1D_ERR_PARSE;
+  }
+  int p = parse_name(pass, "fwd", "bwd_data", "bwd_weight"), d = parse_name(dtype, "f32", "bf16", NULL);
+  if (p < 0 || d < 0 || threads < 1) {
+    snprintf(why, why_len, "column %d: bad pass, dtype or threads", (int)(strstr(line, pass) - line) + 1);
+    return DCONV1D_ERR_PARSE;
+  }
+  row->pass = (dconv1d_pass)p;
+  row->shape.dtype = (dconv1d_dtype)d;
+  row->shape.threads = threads;
+  snprintf(row->descriptor, sizeof row->descriptor, "%s", descriptor);
+  char text[512];
+  snprintf(text, sizeof text, "%s", line + consumed);
+  text[strcspn(text, "\r\n")] = '\0';
+  if (dconv1d_config_parse(text, &row->config, inner, sizeof inner) != DCONV1D_OK) {
+    snprintf(why, why_len, "column %d: %s", consumed + 1, inner);
+    return DCONV1D_ERR_PARSE;
+  }
+  return DCONV1D_OK;
+}
+
+/* Parses all lines into a new table; all or nothing. */
+static dconv1d_status parse_lines(const char *const *lines, int count, tuned_row **out, int *out_count, char *why,
+                                  size_t why_len) {
+  tuned_row *rows = calloc((size_t)(count > 0 ? count : 1), sizeof *rows);
+  int used = 0;
+  if (!rows) return DCONV1D_ERR_NO_MEMORY;
+  for (int i = 0; i < count; ++i) {
+    const char *line = lines[i];
+    while (*line == ' ' || *line == '\t') ++line;
+    if (!*line || *line == '\n' || *line == '#') continue;
+    char inner[256];
+    dconv1d_status st = parse_row(line, &rows[used], inner, sizeof inner);
+    if (st != DCONV1D_OK) {
+      snprintf(why, why_len, "tuned row, line %d, %s", i + 1, inner);
+      free(rows);
+      return st;
+    }
+    ++used;
+  }
+  *out = rows;
+  *out_count = used;
+  return DCONV1D_OK;
+}
+
+static void ensure_builtin(void) {
+#pragma omp critical(dc_tuned_table)
+  if (table_count < 0) {
+    int count = 0;
+    while (dc_tuned_lines[count]) ++count;
+    char why[256];
+    /* The build generated these rows: a row that does not parse is left
+     * out of the table rather than failing every create. */
+    if (parse_lines(dc_tuned_lines, count, &table, &table_count, why, sizeof why) != DCONV1D_OK) {
+      table = NULL;
+      table_count = 0;
+    }
+  }
+}
+
+dconv1d_status dconv1d_tuned_import(const char *text, char *why, size_t why_len) {
+  if (why && why_len) why[0] = '\0';
+  if (!text) return DCONV1D_ERR_NULL_ARG;
+  char *copy = strdup(text);
+  int lines_count = 1;
+  for (const char *c = text; *c; ++c) lines_count += *c == '\n';
+  const char **lines = calloc((size_t)lines_count, sizeof *lines);
+  if (!copy || !lines) {
+    free(copy), free(lines);
+    return DCONV1D_ERR_NO_MEMORY;
+  }
+  int n = 0;
+  for (char *line = copy; line; ++n) { /* keep empty lines, so errors name the real line */
+    lines[n] = line;
+    line = strchr(line, '\n');
+    if (line) *line++ = '\0';
+  }
+  tuned_row *rows;
+  int count;
+  char inner[320];
+  dconv1d_status st = parse_lines(lines, n, &rows, &count, inner, sizeof inner);
+  if (st == DCONV1D_OK) {
+    ensure_builtin();
+#pragma omp critical(dc_tuned_table)
+    {
+      free(table);
+      table = rows;
+      table_count = count;
+    }
+  } else if (why && why_len) {
+    snprintf(why, why_len, "%s", inner);
+  }
+  free(copy);
+  free(lines);
+  return st;
+}
+
+void dconv1d_tuned_clear(void) {
+  ensure_builtin();
+#pragma omp critical(dc_tuned_table)
+  {
+    free(table);
+    table = NULL;
+    table_count = 0;
+  }
+}
+
+int dconv1d_tuned_count(void) {
+  ensure_builtin();
+  return table_count;
+}
+
+/* Distance between shapes on a log scale (pads as log(1 + pad)); threads
+ * count like any other size. */
+static double shape_distance(const dconv1d_shape *a, const dconv1d_shape *b) {
+  const double pairs[][2] = {{(double)a->n, (double)b->n}, {(double)a->c, (double)b->c},
+                             {(double)a->k, (double)b->k}, {(double)a->w, (double)b->w},
+                             {(double)a->s, (double)b->s}, {(double)a->d, (double)b->d},
+                             {1.0 + (double)a->pad_l, 1.0 + (double)b->pad_l},
+                             {1.0 + (double)a->pad_r, 1.0 + (double)b->pad_r},
+                             {(double)a->threads, (double)b->threads}};
+  double sum = 0.0;
+  for (size_t i = 0; i < sizeof pairs / sizeof *pairs; ++i) sum += fabs(log(pairs[i][0]) - log(pairs[i][1]));
+  return sum;
+}
+
+static int same_shape(const dconv1d_shape *a, const dconv1d_shape *b) {
+  return a->n == b->n && a->c == b->c && a->k == b->k && a->w == b->w && a->s == b->s && a->d == b->d &&
+         a->pad_l == b->pad_l && a->pad_r == b->pad_r && a->threads == b->threads;
+}
+
+static dconv1d_pass_config *pass_part(dconv1d_config *config, dconv1d_pass pass) {
+  return pass == DCONV1D_FWD ? &config->fwd : pass == DCONV1D_BWD_DATA ? &config->bwd_data : &config->bwd_weight;
+}
+
+/* Copies row's part for pass into config (the weight pass brings its
+ * formulation and reduction along). */
+static void take_pass(dconv1d_config *config, const dconv1d_config *row, dconv1d_pass pass) {
+  *pass_part(config, pass) = *pass_part((dconv1d_config *)row, pass);
+  if (pass == DCONV1D_BWD_WEIGHT) {
+    config->wu_formulation = row->wu_formulation;
+    config->wu_reduction = row->wu_reduction;
+  }
+}
+
+int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,
+                   size_t source_len) {
+  dconv1d_shape key = *shape;
+  key.threads = threads;
+  ensure_builtin();
+  int found = 0;
+#pragma omp critical(dc_tuned_table)
+  {
+    const tuned_row *best = NULL;
+    double best_distance = INFINITY;
+    for (int i = 0; i < table_count; ++i) {
+      const tuned_row *row = &table[i];
+      if (row->pass != pass || row->shape.dtype != shape->dtype) continue;
+      double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
+      if (distance >= best_distance) continue;
+      dconv1d_config trial = *config;
+      take_pass(&trial, &row->config, pass);
+      if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
+      best = row;
+      best_distance = distance;
+    }
+    if (best) {
+      take_pass(config, &best->config, pass);
+      if (best_distance < 0) snprintf(source, source_len, "tuned");
+      else snprintf(source, source_len, "nearest %s/threads:%d", best->descriptor, best->shape.threads);
+      found = 1;
+    }
+  }
+  return found;
+}

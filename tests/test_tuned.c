@@ -1,0 +1,85 @@
+/* Tuned-config lookup: exact row, nearest valid row, heuristic otherwise;
+ * import is all-or-nothing and names the bad line. */
+#include "check.h"
+#include "dconv1d.h"
+#include <string.h>
+
+static const char *rows =
+    "# a comment, then rows\n"
+    "n1c15k15w2400s51d8 fwd f32 1 150.0 86.0 1.01 1.05 "
+    "fwd:wb=48,kb=15,cb=15,chunk=4,in=panel,order=NWk bwd_data:wb=64,kb=15,cb=15,chunk=4,in=panel,order=NWk "
+    "bwd_weight:wb=256,kb=15,cb=15,chunk=2,order=Skc,form=batch,reduce=owner\n"
+    "\n"
+    "n1c15k15w2400s51d8 bwd_weight f32 1 130.0 75.0 6.0 1.02 "
+    "fwd:wb=64,kb=15,cb=15,chunk=4,in=panel,order=NWk bwd_data:wb=64,kb=15,cb=15,chunk=4,in=panel,order=NWk "
+    "bwd_weight:wb=128,kb=15,cb=15,chunk=3,order=kcs,form=per_block,reduce=private\n"
+    "n1c15k15w2400s51d8 fwd bf16 1 70.0 80.0 1.0 1.0 "
+    "fwd:wb=64,kb=15,cb=15,chunk=4,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=15,chunk=4,in=panel,order=NWk "
+    "bwd_weight:wb=256,kb=15,cb=15,chunk=2,order=Skc,form=batch,reduce=owner\n";
+
+static dconv1d_layer *make(const char *descriptor, dconv1d_dtype dtype, int threads) {
+  dconv1d_shape shape;
+  dconv1d_layer *layer = NULL;
+  CHECK_EQ_INT(dconv1d_shape_parse(descriptor, &shape, NULL, 0), DCONV1D_OK);
+  shape.dtype = dtype;
+  shape.threads = threads;
+  CHECK_EQ_INT(dconv1d_create(&layer, &shape, NULL), DCONV1D_OK);
+  return layer;
+}
+
+int main(void) {
+  char why[512];
+  CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
+  CHECK_EQ_INT(dconv1d_tuned_count(), 3);
+
+  dconv1d_layer *layer = make("n1c15k15w2400s51d8", DCONV1D_F32, 1);
+  dconv1d_config config;
+  dconv1d_layer_config(layer, &config);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "tuned") == 0);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "tuned") == 0);
+  CHECK(strncmp(dconv1d_layer_config_source(layer), "mixed: fwd tuned", 16) == 0);
+  CHECK_EQ_INT(config.fwd.width_block, 48);
+  CHECK_EQ_INT(config.bwd_weight.width_block, 128);
+  CHECK_EQ_INT(config.wu_reduction, DCONV1D_WU_PRIVATE); /* the weight row brings its reduction */
+  CHECK_EQ_INT(config.bwd_data.width_block, 64);
+  dconv1d_destroy(layer);
+
+  layer = make("n1c15k15w3000s51d8", DCONV1D_F32, 2); /* not tuned: the nearest row */
+  dconv1d_layer_config(layer, &config);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8d8/threads:1") != 0);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8/threads:1", 36) == 0);
+  CHECK_EQ_INT(config.fwd.width_block, 48);
+  dconv1d_destroy(layer);
+
+  /* bf16 row for C = 15 carries c_block 15: odd, invalid for BF16, so skipped */
+  layer = make("n1c15k15w2400s51d8", DCONV1D_BF16, 1);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "heuristic") == 0);
+  dconv1d_destroy(layer);
+
+  /* a malformed import names the line and keeps the table */
+  CHECK_EQ_INT(dconv1d_tuned_import("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 fwd:wb=1\n", why, sizeof why),
+               DCONV1D_ERR_PARSE);
+  CHECK(strstr(why, "line 1") != NULL);
+  CHECK_EQ_INT(dconv1d_tuned_import("\nn1c15k15w2400s51d8 sideways f32 1 1 1 1 1 x\n", why, sizeof why),
+               DCONV1D_ERR_PARSE);
+  CHECK(strstr(why, "line 2") != NULL);
+  CHECK_EQ_INT(dconv1d_tuned_count(), 3);
+  CHECK_EQ_INT(dconv1d_tuned_import(NULL, why, sizeof why), DCONV1D_ERR_NULL_ARG);
+
+  dconv1d_shape shape;
+  dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);
+  shape.dtype = DCONV1D_F32;
+  shape.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
+  CHECK_EQ_INT(dconv1d_create(&layer, &shape, &config), DCONV1D_OK);
+  CHECK(strcmp(dconv1d_layer_config_source(layer), "explicit") == 0);
+  dconv1d_destroy(layer);
+
+  dconv1d_tuned_clear();
+  CHECK_EQ_INT(dconv1d_tuned_count(), 0);
+  layer = make("n1c15k15w2400s51d8", DCONV1D_F32, 1);
+  CHECK(strcmp(dconv1d_layer_config_source(layer), "heuristic") == 0);
+  dconv1d_destroy(layer);
+  return check_report("test_tuned");
+}
