@@ -52,18 +52,48 @@ static void free_buffers(dc_buffers *b) {
   free(b->x), free(b->wt), free(b->bias), free(b->dy), free(b->out);
 }
 
-int dc_case_run_ours(void *vc, int set) {
-  dc_case *c = vc;
+int dc_case_run_with(dc_case *c, dconv1d_layer *layer, int set) {
   dc_buffers *b = &c->buffers[set];
   switch (c->pass) {
   case DCONV1D_FWD:
-    return dconv1d_forward(c->layer, b->x, b->wt, b->bias, b->out);
+    return dconv1d_forward(layer, b->x, b->wt, b->bias, b->out);
   case DCONV1D_BWD_DATA:
-    return dconv1d_backward_data(c->layer, b->dy, b->wt, b->out);
+    return dconv1d_backward_data(layer, b->dy, b->wt, b->out);
   case DCONV1D_BWD_WEIGHT:
-    return dconv1d_backward_weight(c->layer, b->x, b->dy, b->out, NULL);
+    return dconv1d_backward_weight(layer, b->x, b->dy, b->out, NULL);
   }
   return DCONV1D_ERR_BAD_PASS;
+}
+
+int dc_case_run_ours(void *vc, int set) {
+  dc_case *c = vc;
+  return dc_case_run_with(c, c->layer, set);
+}
+
+static double *widen(const void *data, int64_t count, dconv1d_dtype dtype) {
+  double *out = malloc(sizeof(double) * (size_t)count);
+  for (int64_t i = 0; out && i < count; ++i)
+    out[i] = dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((const uint16_t *)data)[i]) : ((const float *)data)[i];
+  return out;
+}
+
+double *dc_case_reference(const dc_case *c, int64_t *count) {
+  const dconv1d_shape *s = &c->shape;
+  const dc_buffers *b = &c->buffers[0];
+  double *x = widen(b->x, elements(s, 'x'), s->dtype), *wt = widen(b->wt, elements(s, 'w'), s->dtype);
+  double *bias = widen(b->bias, elements(s, 'b'), s->dtype), *dy = widen(b->dy, elements(s, 'y'), s->dtype);
+  *count = output_elements(s, c->pass);
+  double *out = malloc(sizeof(double) * (size_t)*count);
+  if (x && wt && bias && dy && out) {
+    if (c->pass == DCONV1D_FWD) dconv1d_ref_forward(s, x, wt, bias, out);
+    else if (c->pass == DCONV1D_BWD_DATA) dconv1d_ref_backward_data(s, dy, wt, out);
+    else dconv1d_ref_backward_weight(s, x, dy, out, NULL);
+  } else {
+    free(out);
+    out = NULL;
+  }
+  free(x), free(wt), free(bias), free(dy);
+  return out;
 }
 
 int dc_case_run_onednn(void *vc, int set) {

@@ -35,6 +35,11 @@ int dc_cold_sets(const dconv1d_shape *shape);
 int dc_case_create(dc_case *c, const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_config *config, int sets,
                    int with_onednn, char *why, size_t why_len);
 int dc_case_run_ours(void *c, int set);
+/* The case's pass on its buffers with another layer of the same shape. */
+int dc_case_run_with(dc_case *c, dconv1d_layer *layer, int set);
+/* The double-precision reference output of the case's pass on buffer set 0
+ * (malloc'd; NULL when out of memory), and its element count. */
+double *dc_case_reference(const dc_case *c, int64_t *count);
 int dc_case_run_onednn(void *c, int set);
 void dc_case_destroy(dc_case *c);
 

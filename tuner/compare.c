@@ -26,4 +26,15 @@ double dc_rel_l2(const void *got, const void *want, int64_t count, dconv1d_dtype
   return sqrt(diff) / (norm > 0 ? sqrt(norm) : 1.0);
 }
 
+double dc_rel_l2_reference(const void *got, const double *want, int64_t count, dconv1d_dtype dtype) {
+  double diff = 0.0, norm = 0.0;
+  for (int64_t i = 0; i < count; ++i) {
+    double g = element(got, i, dtype);
+    if (!isfinite(g)) return INFINITY;
+    diff += (g - want[i]) * (g - want[i]);
+    norm += want[i] * want[i];
+  }
+  return sqrt(diff) / (norm > 0 ? sqrt(norm) : 1.0);
+}
+
 double dc_tolerance(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 1e-2 : 1e-5; }

@@ -8,6 +8,8 @@
 void dc_fill_random(void *data, int64_t count, dconv1d_dtype dtype, uint64_t seed);
 /* ||got - want|| / ||want||; +inf when got holds a NaN or Inf. */
 double dc_rel_l2(const void *got, const void *want, int64_t count, dconv1d_dtype dtype);
+/* The same against a double-precision reference. */
+double dc_rel_l2_reference(const void *got, const double *want, int64_t count, dconv1d_dtype dtype);
 /* The layer tests' tolerances: 1e-5 (f32), 1e-2 (bf16). */
 double dc_tolerance(dconv1d_dtype dtype);
 

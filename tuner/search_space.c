@@ -1,0 +1,140 @@
+#include "search_space.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the knobs and their candidate values ------------------------------------
+ * Block lists use 0 for "the whole extent"; chunk lists 0 for the default's
+ * own (cache-sized) value. */
+static const int64_t conv_width_blocks[] = {32, 48, 64, 96, 128};
+static const int64_t wu_width_blocks[] = {64, 128, 256, 512};
+static const int64_t channel_blocks[] = {0, 64, 32, 16, 8};
+static const int64_t conv_chunks[] = {0, 4, 16, 64};
+static const int64_t wu_chunks[] = {0, 2, 8, 32};
+static const int direct_inputs[] = {0, 1};
+static const dconv1d_wu_formulation formulations[] = {DCONV1D_WU_BATCH_WIDTH, DCONV1D_WU_GEMM_PER_BLOCK};
+static const dconv1d_wu_reduction reductions[] = {DCONV1D_WU_OWNER, DCONV1D_WU_PRIVATE};
+#define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
+
+/* Every permutation of the pass's three loop letters with every contiguous
+ * run of parallel (uppercase) loops, plus the all-serial orders (used by
+ * the weight pass's private reduction): 6 * (6 + 1) strings. */
+static int enumerate_orders(const char *letters, char orders[][4]) {
+  static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  int n = 0;
+  for (int p = 0; p < 6; ++p)
+    for (int begin = 0; begin <= 3; ++begin)
+      for (int end = begin + (begin < 3); end <= 3; ++end) {
+        if (begin == 3 && end != 3) continue;
+        for (int level = 0; level < 3; ++level) {
+          char c = letters[perms[p][level]];
+          orders[n][level] = (char)(level >= begin && level < end ? toupper((unsigned char)c) : c);
+        }
+        orders[n++][3] = '\0';
+      }
+  return n;
+}
+
+static int64_t block_value(int64_t listed, int64_t extent) { return listed == 0 ? extent : listed; }
+
+static dconv1d_pass_config *part(dconv1d_config *c, dconv1d_pass pass) {
+  return pass == DCONV1D_FWD ? &c->fwd : pass == DCONV1D_BWD_DATA ? &c->bwd_data : &c->bwd_weight;
+}
+
+/* The effective plan a config gives this pass on this shape, as text:
+ * blocks clamped to the extents, loops of extent 1 dropped from the order. */
+static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c, char *key,
+                          size_t len) {
+  const dconv1d_pass_config *pc = part((dconv1d_config *)c, pass);
+  const int64_t q = dconv1d_out_width(sh), out_width = pass == DCONV1D_BWD_DATA ? sh->w : q;
+  const int64_t wb = pc->width_block < out_width ? pc->width_block : out_width;
+  const int64_t blocks = (out_width + wb - 1) / wb;
+  const int64_t kb = pc->k_block < sh->k ? pc->k_block : sh->k, cb = pc->c_block < sh->c ? pc->c_block : sh->c;
+  const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > blocks ? blocks : pc->chunk_blocks;
+  const char *letters = pass == DCONV1D_BWD_WEIGHT ? "skc" : "nwk";
+  const int64_t out_channels = pass == DCONV1D_FWD ? sh->k : sh->c, out_block = pass == DCONV1D_FWD ? kb : cb;
+  int64_t extents[3] = {sh->n, blocks, (out_channels + out_block - 1) / out_block};
+  if (pass == DCONV1D_BWD_WEIGHT) extents[0] = sh->s, extents[1] = (sh->k + kb - 1) / kb, extents[2] = (sh->c + cb - 1) / cb;
+  char order[8] = "";
+  for (int i = 0, n = 0; pc->loop_order[i]; ++i) {
+    const char *at = strchr(letters, tolower((unsigned char)pc->loop_order[i]));
+    if (at && extents[at - letters] > 1) order[n++] = pc->loop_order[i], order[n] = '\0';
+  }
+  snprintf(key, len, "%lld/%lld/%lld/%lld/%d/%s/%d/%d", (long long)wb, (long long)kb, (long long)cb, (long long)chunk,
+           pc->direct_input, order, pass == DCONV1D_BWD_WEIGHT ? c->wu_formulation : 0,
+           pass == DCONV1D_BWD_WEIGHT ? c->wu_reduction : 0);
+}
+
+typedef struct {
+  dconv1d_config *configs;
+  char (*keys)[96];
+  int count, capacity;
+} collector;
+
+static void add(collector *col, const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c) {
+  if (dconv1d_config_validate(sh, c, NULL, 0) != DCONV1D_OK) return;
+  char key[96];
+  effective_key(sh, pass, c, key, sizeof key);
+  for (int i = 0; i < col->count; ++i)
+    if (!strcmp(col->keys[i], key)) return;
+  if (col->count == col->capacity) {
+    int capacity = col->capacity ? 2 * col->capacity : 256;
+    void *configs = realloc(col->configs, sizeof *col->configs * (size_t)capacity);
+    void *keys = configs ? realloc(col->keys, sizeof *col->keys * (size_t)capacity) : NULL;
+    if (configs) col->configs = configs;
+    if (!keys) return;
+    col->keys = keys;
+    col->capacity = capacity;
+  }
+  col->configs[col->count] = *c;
+  snprintf(col->keys[col->count++], sizeof *col->keys, "%s", key);
+}
+
+int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candidates *out) {
+  dconv1d_config base;
+  if (dconv1d_config_default(sh, &base) != DCONV1D_OK) return -1;
+  collector col = {0};
+  add(&col, sh, pass, &base); /* the default first, so tuning can never lose to it unseen */
+  const int wu = pass == DCONV1D_BWD_WEIGHT;
+  const int64_t *widths = wu ? wu_width_blocks : conv_width_blocks, *chunks = wu ? wu_chunks : conv_chunks;
+  const int nwidths = wu ? COUNT(wu_width_blocks) : COUNT(conv_width_blocks);
+  const int nchunks = wu ? COUNT(wu_chunks) : COUNT(conv_chunks);
+  const int ndirect = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(direct_inputs);
+  const int nforms = wu ? COUNT(formulations) : 1, nreduce = wu ? COUNT(reductions) : 1;
+  char orders[48][4];
+  const int norders = enumerate_orders(wu ? "skc" : "nwk", orders);
+  for (int w = 0; w < nwidths; ++w)
+    for (int kb = 0; kb < COUNT(channel_blocks); ++kb)
+      for (int cb = 0; cb < COUNT(channel_blocks); ++cb)
+        for (int ch = 0; ch < nchunks; ++ch)
+          for (int di = 0; di < ndirect; ++di)
+            for (int f = 0; f < nforms; ++f)
+              for (int r = 0; r < nreduce; ++r)
+                for (int o = 0; o < norders; ++o) {
+                  dconv1d_config c = base;
+                  dconv1d_pass_config *pc = part(&c, pass);
+                  pc->width_block = widths[w];
+                  pc->k_block = block_value(channel_blocks[kb], sh->k);
+                  pc->c_block = block_value(channel_blocks[cb], sh->c);
+                  if (sh->dtype == DCONV1D_BF16) { /* the reduced block must be even */
+                    if (pass == DCONV1D_FWD) pc->c_block += pc->c_block % 2;
+                    if (pass == DCONV1D_BWD_DATA) pc->k_block += pc->k_block % 2;
+                  }
+                  if (chunks[ch]) pc->chunk_blocks = chunks[ch];
+                  pc->direct_input = direct_inputs[di];
+                  memcpy(pc->loop_order, orders[o], sizeof orders[o]);
+                  if (wu) c.wu_formulation = formulations[f], c.wu_reduction = reductions[r];
+                  add(&col, sh, pass, &c);
+                }
+  free(col.keys);
+  out->configs = col.configs;
+  out->count = col.count;
+  return col.count > 0 ? 0 : -1;
+}
+
+void dc_candidates_free(dc_candidates *c) {
+  free(c->configs);
+  c->configs = NULL;
+  c->count = 0;
+}

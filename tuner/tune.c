@@ -1,0 +1,334 @@
+/* dconv1d-tune: per (shape, pass, dtype, threads), search the knobs of that
+ * pass (search_space.c) with a strategy (search.c); every candidate is
+ * checked against the double reference before its time counts, and timed
+ * in A/B pairs against the library's default. The winner is measured
+ * against the default and against oneDNN's best in the same run. Records
+ * go to a JSON Lines log (tune_log.c), from which the tuned header is
+ * written atomically. */
+#define _POSIX_C_SOURCE 200809L
+#include "bench_case.h"
+#include "compare.h"
+#include "paired_timer.h"
+#include "provenance.h"
+#include "search.h"
+#include "search_space.h"
+#include "tune_log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  int passes[3], npasses;
+  dconv1d_dtype dtypes[2];
+  int ndtypes, threads;
+  dc_strategy strategy;
+  double budget;
+  uint64_t seed;
+  const char *log_path, *header_path, *sweep_path;
+  char **args; /* descriptors, or logs with --emit-header */
+  int nargs, emit_only;
+  int first_sweep_arg; /* args from here on were read from --sweep (and are owned) */
+} options;
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: dconv1d-tune [options] DESCRIPTOR...\n"
+          "       dconv1d-tune --sweep FILE [options]\n"
+          "       dconv1d-tune --emit-header FILE.h LOG.jsonl...\n"
+          "Searches block sizes, chunks, input modes and loop orders per shape, pass, dtype and threads;\n"
+          "checks every candidate against the double reference, times it in A/B pairs against the\n"
+          "default, and measures the winner against the default and oneDNN's best.\n"
+          "  --pass P            fwd, bwd_data, bwd_weight or all (default all)\n"
+          "  --dtype T           f32, bf16 or all (default all)\n"
+          "  --threads T         threads (default: OpenMP's)\n"
+          "  --strategy S        exhaustive, random or halving (default halving)\n"
+          "  --budget SECONDS    search time per shape, pass and dtype (default 10)\n"
+          "  --seed N            seed of the random orders (default 1)\n"
+          "  --log FILE.jsonl    the log to write and resume from (default dconv1d-tune.jsonl)\n"
+          "  --header FILE.h     afterwards, write the tuned header from the log\n"
+          "  --sweep FILE        descriptors, one per line ('#' comments)\n"
+          "  --help              this text\n");
+}
+
+static int parse_choice(const char *arg, const char *const *names, int count, int *out, int *nout) {
+  *nout = 0;
+  for (int i = 0; i < count; ++i)
+    if (!strcmp(arg, "all") || !strcmp(arg, names[i])) out[(*nout)++] = i;
+  return *nout ? 0 : -1;
+}
+
+static int parse_options(int argc, char **argv, options *o) {
+  static const char *const passes[] = {"fwd", "bwd_data", "bwd_weight"}, *const dtypes[] = {"f32", "bf16"};
+  int dt[2];
+  *o = (options){.passes = {0, 1, 2}, .npasses = 3, .dtypes = {DCONV1D_F32, DCONV1D_BF16}, .ndtypes = 2,
+                 .strategy = DC_HALVING, .budget = 10.0, .seed = 1, .log_path = "dconv1d-tune.jsonl"};
+  o->args = calloc((size_t)argc, sizeof(char *));
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int ok = 1;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      exit(0);
+    } else if (!strcmp(a, "--pass") && v) ok = !parse_choice(v, passes, 3, o->passes, &o->npasses), ++i;
+    else if (!strcmp(a, "--dtype") && v) {
+      ok = !parse_choice(v, dtypes, 2, dt, &o->ndtypes), ++i;
+      for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
+    } else if (!strcmp(a, "--threads") && v) ok = (o->threads = atoi(v)) >= 0, ++i;
+    else if (!strcmp(a, "--strategy") && v) ok = !dc_strategy_parse(v, &o->strategy), ++i;
+    else if (!strcmp(a, "--budget") && v) ok = (o->budget = atof(v)) > 0, ++i;
+    else if (!strcmp(a, "--seed") && v) o->seed = strtoull(v, NULL, 10), ++i;
+    else if (!strcmp(a, "--log") && v) o->log_path = v, ++i;
+    else if (!strcmp(a, "--header") && v) o->header_path = v, ++i;
+    else if (!strcmp(a, "--sweep") && v) o->sweep_path = v, ++i;
+    else if (!strcmp(a, "--emit-header") && v) o->emit_only = 1, o->header_path = v, ++i;
+    else if (a[0] == '-') ok = 0;
+    else o->args[o->nargs++] = argv[i];
+    if (!ok) {
+      fprintf(stderr, "dconv1d-tune: bad option or value: %s%s%s (try --help)\n", a, v ? " " : "", v ? v : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- measuring one candidate ------------------------------------------------------ */
+typedef struct {
+  dc_case *c;
+  const double *reference;
+  int64_t reference_count;
+  dc_candidates cands;
+  dc_tune_log *log;
+  const char *key;
+  dconv1d_layer *layer; /* the candidate being timed */
+  int progress, index, total;
+  double started;
+} tuning;
+
+static int run_candidate(void *ctx, int set) {
+  tuning *t = ctx;
+  return dc_case_run_with(t->c, t->layer, set);
+}
+
+static void record(tuning *t, int round, const char *config, int ok, const char *reason, double ratio, double ms) {
+  dc_candidate_record r = {.round = round, .ok = ok, .ratio = ratio, .ms = ms};
+  snprintf(r.key, sizeof r.key, "%s", t->key);
+  snprintf(r.config, sizeof r.config, "%s", config);
+  snprintf(r.reason, sizeof r.reason, "%s", reason);
+  dc_tune_log_candidate(t->log, &r);
+}
+
+static int measure(void *ctx, int candidate, int round, double seconds, double *score) {
+  tuning *t = ctx;
+  char config[512], why[160];
+  dconv1d_config_print(&t->cands.configs[candidate], config, sizeof config);
+  const dc_candidate_record *memo = dc_tune_log_recall(t->log, t->key, round, config);
+  if (memo) { /* measured by an interrupted run: not again */
+    *score = memo->ratio;
+    return memo->ok ? 0 : -1;
+  }
+  if (candidate == 0) { /* the default, scored against itself */
+    record(t, round, config, 1, "default", 1.0, 0.0);
+    *score = 1.0;
+    return 0;
+  }
+  dconv1d_status st = dconv1d_create(&t->layer, &t->c->shape, &t->cands.configs[candidate]);
+  if (st != DCONV1D_OK) {
+    snprintf(why, sizeof why, "failed: %s", dconv1d_status_string(st));
+    record(t, round, config, 0, why, 0.0, 0.0);
+    return -1;
+  }
+  double error = dc_case_run_with(t->c, t->layer, 0) == DCONV1D_OK
+                     ? dc_rel_l2_reference(t->c->buffers[0].out, t->reference, t->reference_count, t->c->shape.dtype)
+                     : 1e30;
+  int rc = -1;
+  if (!(error <= dc_tolerance(t->c->shape.dtype))) {
+    snprintf(why, sizeof why, "wrong: relative L2 error %.3g", error);
+    record(t, round, config, 0, why, 0.0, 0.0);
+  } else {
+    dc_pair_options po = {seconds, 3, 0, 1, 1};
+    dc_pair_result pr;
+    rc = dc_paired_time(run_candidate, t, dc_case_run_ours, t->c, &po, &pr);
+    if (rc == 0) {
+      *score = pr.ratio_median;
+      record(t, round, config, 1, "", pr.ratio_median, pr.a.median * 1e3);
+    } else {
+      record(t, round, config, 0, "failed: a timed call returned an error", 0.0, 0.0);
+    }
+  }
+  dconv1d_destroy(t->layer);
+  t->layer = NULL;
+  if (t->progress && isatty(STDERR_FILENO))
+    fprintf(stderr, "\r[%d/%d] %-48.48s candidate %5d/%d  %6.1fs", t->index + 1, t->total, t->key, candidate,
+            t->cands.count, dc_now_seconds() - t->started);
+  return rc == 0 ? 0 : -1;
+}
+
+/* ---- one key ----------------------------------------------------------------------- */
+static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *prov, const dconv1d_shape *shape,
+                    dconv1d_pass pass, int index, int total) {
+  char descriptor[96], key[160], why[512];
+  dconv1d_shape_print(shape, descriptor, sizeof descriptor);
+  snprintf(key, sizeof key, "%s/%s/%s/threads:%d", descriptor, dconv1d_pass_name(pass), dconv1d_dtype_name(shape->dtype),
+           prov->threads);
+  if (dc_tune_log_finished(log, key)) {
+    fprintf(stderr, "%s: already tuned in %s, skipped\n", key, o->log_path);
+    return 0;
+  }
+  const double started = dc_now_seconds();
+  dc_case c;
+  if (dc_case_create(&c, shape, pass, NULL, 1, 1, why, sizeof why) != 0) {
+    fprintf(stderr, "dconv1d-tune: %s\n", why);
+    return -1;
+  }
+  tuning t = {.c = &c, .log = log, .key = key, .progress = 1, .index = index, .total = total, .started = started};
+  t.reference = dc_case_reference(&c, &t.reference_count);
+  int rc = -1;
+  if (!t.reference || dc_candidates_enumerate(shape, pass, &t.cands) != 0) {
+    fprintf(stderr, "dconv1d-tune: %s: out of memory\n", key);
+  } else {
+    dc_search_result sr = dc_search(o->strategy, t.cands.count, o->budget, o->seed, measure, &t);
+    if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
+    rc = sr.best < 0 ? -1 : 0;
+    if (rc == 0) {
+      /* the winner against the default and against oneDNN, longer */
+      dconv1d_create(&t.layer, shape, &t.cands.configs[sr.best]);
+      dc_pair_options po = {1.0, 10, 0, 2, 1};
+      dc_pair_result vs_default, vs_onednn = {0};
+      dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default);
+      if (c.onednn) dc_paired_time(run_candidate, &t, dc_case_run_onednn, &c, &po, &vs_onednn);
+      dc_result_record r = {.threads = prov->threads, .candidates = sr.measured};
+      snprintf(r.key, sizeof r.key, "%s", key);
+      snprintf(r.descriptor, sizeof r.descriptor, "%s", descriptor);
+      snprintf(r.pass, sizeof r.pass, "%s", dconv1d_pass_name(pass));
+      snprintf(r.dtype, sizeof r.dtype, "%s", dconv1d_dtype_name(shape->dtype));
+      dconv1d_config_print(&t.cands.configs[sr.best], r.config, sizeof r.config);
+      snprintf(r.onednn_impl, sizeof r.onednn_impl, "%s", c.onednn ? c.onednn_info.impl : "none");
+      snprintf(r.strategy, sizeof r.strategy, "%s", dc_strategy_name(o->strategy));
+      const double peak = shape->dtype == DCONV1D_BF16 ? prov->peak_bf16_gflops : prov->peak_f32_gflops;
+      r.gflops = c.flops / vs_default.a.median * 1e-9;
+      r.peak_pct = 100.0 * r.gflops / peak;
+      r.vs_default = vs_default.ratio_median;
+      r.vs_onednn = c.onednn ? vs_onednn.ratio_median : 0.0;
+      r.seconds = dc_now_seconds() - started;
+      dc_tune_log_result(log, &r);
+      printf("%-52s %7.1f GFLOPS %5.1f%% peak  %5.2fx default  %5.2fx oneDNN  (%d candidates, %.0fs)\n", key,
+             r.gflops, r.peak_pct, r.vs_default, r.vs_onednn, r.candidates, r.seconds);
+      dconv1d_destroy(t.layer);
+    }
+  }
+  free((void *)t.reference);
+  dc_candidates_free(&t.cands);
+  dc_case_destroy(&c);
+  return rc;
+}
+
+static int read_sweep(const char *path, options *o) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    perror(path);
+    return -1;
+  }
+  char line[256];
+  int lineno = 0, rc = 0;
+  while (fgets(line, sizeof line, f) && rc == 0) {
+    ++lineno;
+    char *text = line + strspn(line, " \t");
+    text[strcspn(text, "#\r\n")] = '\0';
+    for (char *end = text + strlen(text); end > text && (end[-1] == ' ' || end[-1] == '\t');) *--end = '\0';
+    if (!*text) continue;
+    dconv1d_shape s;
+    char why[400];
+    if (dconv1d_shape_parse(text, &s, why, sizeof why) != DCONV1D_OK) {
+      fprintf(stderr, "%s:%d: %s\n", path, lineno, why);
+      rc = -1;
+      break;
+    }
+    char **grown = realloc(o->args, sizeof(char *) * (size_t)(o->nargs + 1));
+    if (!grown) break;
+    o->args = grown;
+    o->args[o->nargs++] = strdup(text);
+  }
+  fclose(f);
+  return rc;
+}
+
+static int emit_header(const char *header, char **logs, int nlogs) {
+  dc_result_record *results = NULL;
+  int count = 0;
+  char provenance[1024] = "", why[512], sources[1024] = "";
+  for (int i = 0; i < nlogs; ++i) {
+    dc_result_record *mine = NULL;
+    int n = 0;
+    if (dc_tune_log_results(logs[i], &mine, &n, provenance, sizeof provenance, why, sizeof why) != 0) {
+      fprintf(stderr, "dconv1d-tune: %s; no header written\n", why);
+      free(mine), free(results);
+      return 1;
+    }
+    results = realloc(results, sizeof *results * (size_t)(count + n));
+    memcpy(results + count, mine, sizeof *mine * (size_t)n);
+    count += n;
+    free(mine);
+    snprintf(sources + strlen(sources), sizeof sources - strlen(sources), "%s%s", i ? " " : "", logs[i]);
+  }
+  int rc = dc_emit_header(header, results, count, provenance, sources, why, sizeof why);
+  if (rc != 0) fprintf(stderr, "dconv1d-tune: %s\n", why);
+  else fprintf(stderr, "dconv1d-tune: wrote %d rows to %s\n", count, header);
+  free(results);
+  return rc ? 1 : 0;
+}
+
+static int tune_all(options *o);
+
+int main(int argc, char **argv) {
+  options o;
+  int rc = parse_options(argc, argv, &o) != 0 ? 2 : tune_all(&o);
+  if (o.sweep_path) /* sweep lines were copied; command-line ones were not */
+    for (int i = o.first_sweep_arg; i < o.nargs; ++i) free(o.args[i]);
+  free(o.args);
+  return rc;
+}
+
+static int tune_all(options *o_in) {
+  options o = *o_in;
+  if (o.emit_only) return o.nargs ? emit_header(o.header_path, o.args, o.nargs) : (usage(stderr), 2);
+  o_in->first_sweep_arg = o.first_sweep_arg = o.nargs;
+  if (o.sweep_path) {
+    int rc = read_sweep(o.sweep_path, o_in);
+    o = *o_in;
+    if (rc != 0) return 2;
+  }
+  if (o.nargs == 0) {
+    fprintf(stderr, "dconv1d-tune: no DESCRIPTOR or --sweep given (try --help)\n");
+    return 2;
+  }
+  dconv1d_shape shapes[o.nargs];
+  for (int i = 0; i < o.nargs; ++i) {
+    char why[400];
+    if (dconv1d_shape_parse(o.args[i], &shapes[i], why, sizeof why) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-tune: %s\n", why);
+      return 2;
+    }
+  }
+  dc_tune_log log;
+  char why[512];
+  if (dc_tune_log_open(&log, o.log_path, why, sizeof why) != 0) {
+    fprintf(stderr, "dconv1d-tune: %s\n", why);
+    return 1;
+  }
+  dc_provenance prov;
+  dc_provenance_collect(&prov, o.threads);
+  dc_tune_log_header(&log, &prov, dc_strategy_name(o.strategy), o.budget);
+  int failures = 0, index = 0, total = o.nargs * o.ndtypes * o.npasses;
+  for (int s = 0; s < o.nargs; ++s)
+    for (int d = 0; d < o.ndtypes; ++d)
+      for (int p = 0; p < o.npasses; ++p, ++index) {
+        dconv1d_shape shape = shapes[s];
+        shape.dtype = o.dtypes[d];
+        shape.threads = prov.threads;
+        failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total) != 0;
+      }
+  dc_tune_log_close(&log);
+  if (o.header_path && emit_header(o.header_path, (char *[]){(char *)o.log_path}, 1) != 0) ++failures;
+  return failures ? 1 : 0;
+}

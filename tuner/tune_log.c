@@ -1,0 +1,313 @@
+#define _POSIX_C_SOURCE 200809L
+#include "tune_log.h"
+#include "atomic_file.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- a minimal reader for the flat records this file writes ------------------ */
+static int json_string(const char *line, const char *field, char *out, size_t len) {
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", field);
+  const char *at = strstr(line, pattern);
+  if (!at) return -1;
+  at += strlen(pattern);
+  size_t n = 0;
+  for (; *at && *at != '"'; ++at) {
+    if (*at == '\\' && at[1]) ++at;
+    if (n + 1 < len) out[n++] = *at;
+  }
+  out[n] = '\0';
+  return *at == '"' ? 0 : -1;
+}
+
+static int json_number(const char *line, const char *field, double *out) {
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "\"%s\":", field);
+  const char *at = strstr(line, pattern);
+  if (!at) return -1;
+  char *end;
+  *out = strtod(at + strlen(pattern), &end);
+  return end == at + strlen(pattern) ? -1 : 0;
+}
+
+static void json_escaped(FILE *f, const char *field, const char *value) {
+  fprintf(f, "\"%s\":\"", field);
+  for (; *value; ++value) {
+    if (*value == '"' || *value == '\\') fputc('\\', f);
+    if ((unsigned char)*value >= 0x20) fputc(*value, f);
+  }
+  fputc('"', f);
+}
+
+static int parse_candidate(const char *line, dc_candidate_record *r) {
+  char status[16];
+  double round;
+  memset(r, 0, sizeof *r);
+  if (json_string(line, "key", r->key, sizeof r->key) || json_string(line, "config", r->config, sizeof r->config) ||
+      json_string(line, "status", status, sizeof status) || json_number(line, "round", &round) ||
+      json_number(line, "ratio", &r->ratio) || json_number(line, "ms", &r->ms))
+    return -1;
+  json_string(line, "reason", r->reason, sizeof r->reason);
+  r->round = (int)round;
+  r->ok = !strcmp(status, "ok");
+  return 0;
+}
+
+static int parse_result(const char *line, dc_result_record *r) {
+  double threads, candidates;
+  memset(r, 0, sizeof *r);
+  if (json_string(line, "key", r->key, sizeof r->key) ||
+      json_string(line, "descriptor", r->descriptor, sizeof r->descriptor) ||
+      json_string(line, "pass", r->pass, sizeof r->pass) || json_string(line, "dtype", r->dtype, sizeof r->dtype) ||
+      json_string(line, "config", r->config, sizeof r->config) ||
+      json_string(line, "onednn_impl", r->onednn_impl, sizeof r->onednn_impl) ||
+      json_string(line, "strategy", r->strategy, sizeof r->strategy) || json_number(line, "threads", &threads) ||
+      json_number(line, "candidates", &candidates) || json_number(line, "gflops", &r->gflops) ||
+      json_number(line, "peak_pct", &r->peak_pct) || json_number(line, "vs_onednn", &r->vs_onednn) ||
+      json_number(line, "vs_default", &r->vs_default) || json_number(line, "seconds", &r->seconds))
+    return -1;
+  r->threads = (int)threads;
+  r->candidates = (int)candidates;
+  dconv1d_config config;
+  dconv1d_shape shape;
+  return dconv1d_config_parse(r->config, &config, NULL, 0) == DCONV1D_OK &&
+                 dconv1d_shape_parse(r->descriptor, &shape, NULL, 0) == DCONV1D_OK && r->threads > 0
+             ? 0
+             : -1;
+}
+
+static int is_record(const char *line, const char *type) {
+  char pattern[48];
+  snprintf(pattern, sizeof pattern, "{\"type\":\"%s\"", type);
+  return strncmp(line, pattern, strlen(pattern)) == 0;
+}
+
+/* Reads whole lines; *complete_bytes is the length up to the last '\n'. */
+static char *read_all(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap + 1);
+  size_t got;
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *bigger = realloc(buf, 2 * cap + 1);
+      if (!bigger) free(buf);
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  *size = n;
+  return buf;
+}
+
+int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_len) {
+  memset(log, 0, sizeof *log);
+  size_t size = 0;
+  char *text = read_all(path, &size);
+  size_t complete = 0;
+  int lines = 0, records = 0;
+  for (char *line = text, *nl; text && (nl = strchr(line, '\n')); line = nl + 1) {
+    *nl = '\0';
+    ++lines;
+    complete = (size_t)(nl + 1 - text);
+    if (!*line) continue;
+    if (line[0] != '{' || line[strlen(line) - 1] != '}') {
+      snprintf(why, why_len, "%s:%d: not a JSON record; refusing to resume from a damaged log", path, lines);
+      free(text);
+      return -1;
+    }
+    ++records;
+    if (is_record(line, "result")) {
+      dc_result_record r;
+      if (parse_result(line, &r) != 0) {
+        snprintf(why, why_len, "%s:%d: malformed result record", path, lines);
+        free(text);
+        return -1;
+      }
+      void *grown = realloc(log->finished, sizeof *log->finished * (size_t)(log->finished_count + 1));
+      if (!grown) break;
+      log->finished = grown;
+      snprintf(log->finished[log->finished_count++], sizeof *log->finished, "%s", r.key);
+    } else if (is_record(line, "candidate")) {
+      void *grown = realloc(log->memo, sizeof *log->memo * (size_t)(log->memo_count + 1));
+      if (!grown) break;
+      log->memo = grown;
+      if (parse_candidate(line, &log->memo[log->memo_count]) == 0) ++log->memo_count;
+    }
+  }
+  free(text);
+  /* a run killed mid-write leaves a partial last line: cut it off */
+  if (size > complete && truncate(path, (off_t)complete) != 0) {
+    snprintf(why, why_len, "%s: cannot cut the partial last line", path);
+    return -1;
+  }
+  log->file = fopen(path, "a");
+  if (!log->file) {
+    snprintf(why, why_len, "%s: cannot open for appending", path);
+    return -1;
+  }
+  (void)records;
+  return 0;
+}
+
+void dc_tune_log_close(dc_tune_log *log) {
+  if (log->file) fclose(log->file);
+  free(log->memo);
+  free(log->finished);
+  memset(log, 0, sizeof *log);
+}
+
+int dc_tune_log_finished(const dc_tune_log *log, const char *key) {
+  for (int i = 0; i < log->finished_count; ++i)
+    if (!strcmp(log->finished[i], key)) return 1;
+  return 0;
+}
+
+const dc_candidate_record *dc_tune_log_recall(const dc_tune_log *log, const char *key, int round, const char *config) {
+  for (int i = 0; i < log->memo_count; ++i)
+    if (log->memo[i].round == round && !strcmp(log->memo[i].key, key) && !strcmp(log->memo[i].config, config))
+      return &log->memo[i];
+  return NULL;
+}
+
+void dc_tune_log_header(dc_tune_log *log, const dc_provenance *p, const char *strategy, double budget) {
+  fprintf(log->file, "{\"type\":\"header\",\"strategy\":\"%s\",\"budget\":%.3f,\"provenance\":", strategy, budget);
+  dc_provenance_write_json(log->file, p);
+  fprintf(log->file, "}\n");
+  fflush(log->file);
+}
+
+void dc_tune_log_candidate(dc_tune_log *log, const dc_candidate_record *r) {
+  fputs("{\"type\":\"candidate\",", log->file);
+  json_escaped(log->file, "key", r->key);
+  fprintf(log->file, ",\"round\":%d,", r->round);
+  json_escaped(log->file, "config", r->config);
+  fprintf(log->file, ",\"status\":\"%s\",", r->ok ? "ok" : r->reason[0] == 'w' ? "wrong" : "failed");
+  json_escaped(log->file, "reason", r->reason);
+  fprintf(log->file, ",\"ratio\":%.5f,\"ms\":%.5f}\n", r->ratio, r->ms);
+  fflush(log->file);
+}
+
+void dc_tune_log_result(dc_tune_log *log, const dc_result_record *r) {
+  fputs("{\"type\":\"result\",", log->file);
+  json_escaped(log->file, "key", r->key);
+  fputc(',', log->file);
+  json_escaped(log->file, "descriptor", r->descriptor);
+  fputc(',', log->file);
+  json_escaped(log->file, "pass", r->pass);
+  fputc(',', log->file);
+  json_escaped(log->file, "dtype", r->dtype);
+  fprintf(log->file, ",\"threads\":%d,", r->threads);
+  json_escaped(log->file, "config", r->config);
+  fprintf(log->file, ",\"gflops\":%.3f,\"peak_pct\":%.2f,\"vs_onednn\":%.4f,\"vs_default\":%.4f,", r->gflops,
+          r->peak_pct, r->vs_onednn, r->vs_default);
+  json_escaped(log->file, "onednn_impl", r->onednn_impl);
+  fprintf(log->file, ",\"candidates\":%d,\"seconds\":%.2f,", r->candidates, r->seconds);
+  json_escaped(log->file, "strategy", r->strategy);
+  fputs("}\n", log->file);
+  fflush(log->file);
+}
+
+int dc_tune_log_results(const char *path, dc_result_record **out, int *count, char *provenance, size_t prov_len,
+                        char *why, size_t why_len) {
+  size_t size = 0;
+  char *text = read_all(path, &size);
+  if (!text) {
+    snprintf(why, why_len, "%s: cannot read", path);
+    return -1;
+  }
+  if (size == 0 || text[size - 1] != '\n') {
+    snprintf(why, why_len, "%s: %s", path, size ? "truncated (the last line is incomplete)" : "empty");
+    free(text);
+    return -1;
+  }
+  int n = 0, lines = 0, rc = 0;
+  for (char *line = text, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+    *nl = '\0';
+    ++lines;
+    if (!*line) continue;
+    if (line[0] != '{' || line[strlen(line) - 1] != '}' ||
+        !(is_record(line, "header") || is_record(line, "candidate") || is_record(line, "result"))) {
+      snprintf(why, why_len, "%s:%d: not a tuning record", path, lines);
+      rc = -1;
+      break;
+    }
+    if (is_record(line, "header") && provenance && !provenance[0]) {
+      const char *at = strstr(line, "\"provenance\":");
+      snprintf(provenance, prov_len, "%s", at ? at + 13 : "unknown");
+      if (strlen(provenance) > 0) provenance[strlen(provenance) - 1] = '\0'; /* the record's closing brace */
+    }
+    if (!is_record(line, "result")) continue;
+    dc_result_record r;
+    if (parse_result(line, &r) != 0) {
+      snprintf(why, why_len, "%s:%d: malformed result record", path, lines);
+      rc = -1;
+      break;
+    }
+    int slot = n;
+    for (int i = 0; i < n; ++i)
+      if (!strcmp((*out)[i].key, r.key)) slot = i;
+    if (slot == n) {
+      void *grown = realloc(*out, sizeof **out * (size_t)(n + 1));
+      if (!grown) {
+        rc = -1;
+        break;
+      }
+      *out = grown;
+      ++n;
+    }
+    (*out)[slot] = r;
+  }
+  free(text);
+  *count = n;
+  return rc;
+}
+
+void dc_result_row_text(const dc_result_record *r, char *buf, size_t len) {
+  snprintf(buf, len, "%s %s %s %d %.2f %.2f %.4f %.4f %s", r->descriptor, r->pass, r->dtype, r->threads, r->gflops,
+           r->peak_pct, r->vs_onednn, r->vs_default, r->config);
+}
+
+static void c_string(FILE *f, const char *text) {
+  fputc('"', f);
+  for (; *text; ++text) {
+    if (*text == '"' || *text == '\\') fputc('\\', f);
+    if ((unsigned char)*text >= 0x20) fputc(*text, f);
+  }
+  fputc('"', f);
+}
+
+int dc_emit_header(const char *path, const dc_result_record *results, int count, const char *provenance,
+                   const char *sources, char *why, size_t why_len) {
+  dc_atomic_file af;
+  if (dc_atomic_open(&af, path) != 0) {
+    snprintf(why, why_len, "%s: cannot create a temporary file beside it", path);
+    return -1;
+  }
+  FILE *f = af.file;
+  fprintf(f, "/* Generated by dconv1d-tune from %s: do not edit.\n", sources);
+  fprintf(f, " * One row per tuned (shape, pass, dtype, threads):\n");
+  fprintf(f, " *   DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG */\n");
+  fprintf(f, "#define DCONV1D_TUNED_PROVENANCE ");
+  c_string(f, provenance);
+  fprintf(f, "\nstatic const char *const dc_tuned_lines[] = {\n");
+  for (int i = 0; i < count; ++i) {
+    char row[800];
+    dc_result_row_text(&results[i], row, sizeof row);
+    fprintf(f, "    ");
+    c_string(f, row);
+    fprintf(f, ",\n");
+  }
+  fprintf(f, "    NULL};\n");
+  if (ferror(f) || dc_atomic_commit(&af) != 0) {
+    dc_atomic_abandon(&af);
+    snprintf(why, why_len, "%s: write failed", path);
+    return -1;
+  }
+  return 0;
+}
