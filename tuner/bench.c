@@ -22,7 +22,8 @@ typedef struct {
   int threads, cold, with_onednn;
   double paired_budget;
   const char *csv;
-  const char *config_text; /* NULL: the library's choice */
+  const char *config_text; /* NULL or "library": the library's choice; "heuristic": the untuned default */
+  const char *versus_text; /* pair against dconv1d with this config instead of oneDNN */
   char **descriptors;
   int ndescriptors;
 } options;
@@ -38,7 +39,9 @@ static void usage(FILE *out) {
           "  --cold                rotate buffer sets larger than the last-level cache\n"
           "  --paired-budget S     seconds of A/B pairs per case after the benchmarks (default 1; 0 skips)\n"
           "  --csv FILE            write the paired results as CSV and FILE.provenance.json\n"
-          "  --config TEXT         run dconv1d with this config (its one-line text form)\n"
+          "  --config TEXT         run dconv1d with this config (its one-line text form), or 'library'\n"
+          "                        (the library's choice: tuned, nearest or heuristic) or 'heuristic'\n"
+          "  --versus TEXT         pair against dconv1d with this config (same forms) instead of oneDNN\n"
           "  --no-onednn           time dconv1d only\n"
           "  --help                this text\n"
           "Google Benchmark flags (e.g. --benchmark_filter=, --benchmark_out=FILE.json,\n"
@@ -83,6 +86,8 @@ static int parse_options(int argc, char **argv, options *o) {
       o->csv = argv[++i];
     } else if (!strcmp(a, "--config") && value) {
       o->config_text = argv[++i];
+    } else if (!strcmp(a, "--versus") && value) {
+      o->versus_text = argv[++i];
     } else if (!strcmp(a, "--cold")) {
       o->cold = 1;
     } else if (!strcmp(a, "--no-onednn")) {
@@ -107,7 +112,27 @@ typedef struct {
   double peak_gflops;
   int ok;
   char label[160];
+  dconv1d_layer *versus; /* --versus: the other dconv1d config */
 } bench_item;
+
+static int run_versus(void *vitem, int set) {
+  bench_item *item = vitem;
+  return dc_case_run_with(&item->c, item->versus, set);
+}
+
+/* --config / --versus text: NULL config for "library", the default for
+ * "heuristic", else the parsed text. Returns 0, or -1 after a message. */
+static int resolve_config(const char *text, const dconv1d_shape *shape, dconv1d_config *config,
+                          const dconv1d_config **chosen) {
+  char why[256];
+  *chosen = NULL;
+  if (!text || !strcmp(text, "library")) return 0;
+  *chosen = config;
+  if (!strcmp(text, "heuristic")) return dconv1d_config_default(shape, config) == DCONV1D_OK ? 0 : -1;
+  if (dconv1d_config_parse(text, config, why, sizeof why) == DCONV1D_OK) return 0;
+  fprintf(stderr, "dconv1d-bench: %s\n", why);
+  return -1;
+}
 
 static void set_rate_counters(dc_gb_state *s, const bench_item *item) {
   dc_gb_set_counter(s, "GFLOPS", item->c.flops * 1e-9, DC_GB_COUNTER_RATE | DC_GB_COUNTER_ITERATION_INVARIANT);
@@ -144,11 +169,12 @@ static void bench_onednn(dc_gb_state *s, void *user) {
   run_benchmark(s, item, dc_case_run_onednn, item->label);
 }
 
-static void register_item(bench_item *item, int threads) {
+static void register_item(bench_item *item, int threads, int with_onednn) {
   char name[256];
   const char *pass = dconv1d_pass_name(item->c.pass), *dtype = dconv1d_dtype_name(item->c.shape.dtype);
   snprintf(name, sizeof name, "dconv1d/%s/%s/%s/threads:%d", pass, dtype, item->c.descriptor, threads);
   dc_gb_register(name, bench_ours, item, 1, 0);
+  if (!with_onednn) return;
   snprintf(name, sizeof name, "onednn/%s/%s/%s/threads:%d", pass, dtype, item->c.descriptor, threads);
   dc_gb_register(name, bench_onednn, item, 1, 0);
 }
@@ -205,16 +231,19 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
   printf("\npaired A/B runs (%s cache, %.1f s budget per case; peak f32 %.1f, bf16 %.1f GFLOPS at %d threads)\n",
          o->cold ? "cold" : "warm", o->paired_budget, prov->peak_f32_gflops, prov->peak_bf16_gflops, prov->threads);
   printf("%-10s %-4s %-28s %2s | %9s %8s %7s %5s | %9s %8s %7s %5s | %7s  %s\n", "pass", "type", "descriptor", "T",
-         "ours ms", "GFLOPS", "%peak", "cv", "oneDNN ms", "GFLOPS", "%peak", "cv", "speedup", "oneDNN impl");
+         "ours ms", "GFLOPS", "%peak", "cv", o->versus_text ? "versus ms" : "oneDNN ms", "GFLOPS", "%peak", "cv",
+         "speedup", o->versus_text ? "" : "oneDNN impl");
   double started = dc_now_seconds();
   for (int i = 0; i < n; ++i) {
     bench_item *item = &items[i];
     progress(i, n, started, item->c.descriptor);
     if (!item->ok) continue;
-    const int baseline = o->with_onednn && item->c.onednn;
+    const int baseline = (o->with_onednn && item->c.onednn) || item->versus;
     dc_pair_options po = {o->paired_budget, 10, 0, 2, item->c.sets};
     dc_pair_result r;
-    if (dc_paired_time(dc_case_run_ours, &item->c, baseline ? dc_case_run_onednn : NULL, &item->c, &po, &r) != 0) {
+    dc_timed_fn other = item->versus ? run_versus : o->with_onednn && item->c.onednn ? dc_case_run_onednn : NULL;
+    void *other_ctx = item->versus ? (void *)item : (void *)&item->c;
+    if (dc_paired_time(dc_case_run_ours, &item->c, other, other_ctx, &po, &r) != 0) {
       fprintf(stderr, "dconv1d-bench: %s %s failed while timing\n", item->c.descriptor,
               dconv1d_pass_name(item->c.pass));
       ++failures;
@@ -223,7 +252,7 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
     print_row(item, &r, prov->threads, baseline);
     if (o->csv) {
       csv_row(csv.file, item, "dconv1d", &r.a, baseline ? r.ratio_median : 0.0, &r, prov->threads);
-      if (baseline) csv_row(csv.file, item, "onednn", &r.b, 1.0, &r, prov->threads);
+      if (baseline) csv_row(csv.file, item, item->versus ? "versus" : "onednn", &r.b, 1.0, &r, prov->threads);
     }
   }
   if (o->csv) {
@@ -254,14 +283,12 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  dconv1d_config config;
-  if (o.config_text) {
-    char why[256];
-    if (dconv1d_config_parse(o.config_text, &config, why, sizeof why) != DCONV1D_OK) {
-      fprintf(stderr, "dconv1d-bench: --config: %s\n", why);
-      return 2;
-    }
-  }
+  dconv1d_config config, versus_config;
+  const dconv1d_config *chosen, *versus_chosen;
+  if (resolve_config(o.config_text, &parsed[0], &config, &chosen) != 0 ||
+      resolve_config(o.versus_text, &parsed[0], &versus_config, &versus_chosen) != 0)
+    return 2;
+  if (o.versus_text) o.with_onednn = 0;
   dc_provenance prov;
   dc_provenance_collect(&prov, o.threads);
   const int n = o.ndescriptors * o.ndtypes * o.npasses;
@@ -277,24 +304,35 @@ int main(int argc, char **argv) {
         shape.threads = prov.threads;
         item->peak_gflops = shape.dtype == DCONV1D_BF16 ? prov.peak_bf16_gflops : prov.peak_f32_gflops;
         int sets = o.cold ? dc_cold_sets(&shape) : 1;
-        if (dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], o.config_text ? &config : NULL, sets,
-                           o.with_onednn, why, sizeof why) != 0) {
+        /* "heuristic" is per shape and dtype: resolve it again for this one */
+        if (resolve_config(o.config_text, &shape, &config, &chosen) != 0 ||
+            resolve_config(o.versus_text, &shape, &versus_config, &versus_chosen) != 0 ||
+            dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], chosen, sets, o.with_onednn, why,
+                           sizeof why) != 0) {
           fprintf(stderr, "dconv1d-bench: %s\n", why);
           ++failures;
           continue;
         }
         item->ok = 1;
+        if (o.versus_text && dconv1d_create(&item->versus, &shape, versus_chosen) != DCONV1D_OK) {
+          fprintf(stderr, "dconv1d-bench: --versus config is not valid for %s\n", item->c.descriptor);
+          item->ok = 0;
+          ++failures;
+          continue;
+        }
         if (o.with_onednn && !item->c.onednn) {
           fprintf(stderr, "dconv1d-bench: %s\n", item->c.onednn_error);
           ++failures;
         }
         snprintf(item->label, sizeof item->label, "%s %s", item->c.onednn_info.impl, item->c.onednn_info.layout);
-        register_item(item, prov.threads);
+        register_item(item, prov.threads, o.with_onednn);
       }
   dc_gb_run_all();
   if (o.paired_budget > 0) failures += paired_runs(items, n, &o, &prov);
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
     if (items[i].ok) dc_case_destroy(&items[i].c);
+    dconv1d_destroy(items[i].versus);
+  }
   free(items);
   free(o.descriptors);
   dc_gb_shutdown();
