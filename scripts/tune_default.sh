@@ -2,7 +2,9 @@
 # Regenerates the tuned header the library builds with (src/tuned/dconv1d_tuned.h):
 # tunes the AtacWorks layer and shapes varying one parameter around it (width,
 # filter width, channels, filters, dilation, batch), every pass and dtype, at 1
-# and 2 threads, logging to results/tuning/, then rebuilds.
+# and 2 threads, logging to results/tuning/, then rebuilds. The log resumes:
+# delete results/tuning/default.jsonl (and retune.jsonl) to tune from scratch.
+# Rows in results/tuning/retune.jsonl (keys tuned again) replace default.jsonl's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,5 +18,7 @@ for threads in 1 2; do
   build/tuner/dconv1d-tune --threads "$threads" --strategy "${STRATEGY:-halving}" --budget "${BUDGET:-3}" \
     --log "$log" "${shapes[@]}"
 done
-build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "$log"
+logs=("$log")
+[ -f results/tuning/retune.jsonl ] && logs+=(results/tuning/retune.jsonl)
+build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "${logs[@]}"
 ninja -C build

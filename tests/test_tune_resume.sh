@@ -44,4 +44,10 @@ head -c -20 "$dir/log.jsonl" > "$dir/truncated.jsonl"
 grep -q "truncated" "$dir/emit.err" || fail "no clear error: $(cat "$dir/emit.err")"
 cmp -s "$dir/tuned.h" "$dir/tuned.before" || fail "the header was replaced"
 [ -z "$(ls "$dir" | grep tmp)" ] || fail "a temporary file was left behind"
+
+# a later log's row for the same key replaces the earlier one
+grep '"type":"result"' "$dir/log.jsonl" | head -1 | sed 's/"gflops":[0-9.]*/"gflops":999.000/' > "$dir/later.jsonl"
+"$tune" --emit-header "$dir/tuned.h" "$dir/log.jsonl" "$dir/later.jsonl" 2> /dev/null || fail "emit from two logs"
+[ "$(grep -c '^    "n1c' "$dir/tuned.h")" -eq 6 ] || fail "rows duplicated across logs"
+grep -q ' 999.00 ' "$dir/tuned.h" || fail "the later log's row did not win"
 echo "test_tune_resume: 1 passed, 0 failed"
