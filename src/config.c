@@ -56,7 +56,9 @@ static int direct_input_default(const dconv1d_shape *shape, int64_t in_width, in
 
 /* bwd_weight: every tap passes over one chunk of the dy and x panels. */
 static int64_t wu_chunk_blocks(const dconv1d_shape *shape, int64_t width_block) {
-  int64_t bytes_per_block = width_block * (shape->k + shape->c) * (int64_t)dc_esize(shape->dtype);
+  int64_t bytes_per_block;
+  if (__builtin_mul_overflow(width_block * (int64_t)dc_esize(shape->dtype), shape->k + shape->c, &bytes_per_block))
+    return 1; /* absurd sizes: planning reports them */
   return dc_max(1, chunk_budget_bytes / bytes_per_block);
 }
 

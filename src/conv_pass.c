@@ -37,6 +37,8 @@ static size_t panel_bytes(const dc_conv_plan *plan) {
  * spreads the windows over all sets. Both layouts take 4 bytes per pixel
  * and row (FP32, or a VNNI pair of BF16 rows). */
 static int64_t panel_leading_dim(int64_t pixels) {
+  /* beyond 32 bits the backend cannot address it: dispatch reports that */
+  if (pixels > INT32_MAX) return pixels;
   int64_t ld = dc_round_up(pixels, 16);
   while ((ld * 4 / 64) % 64 != 5) ld += 16;
   return ld;
@@ -63,7 +65,11 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   plan->in_blocks = dc_div_up(plan->in_ch_padded, plan->in_block);
   plan->chunk_blocks = config->chunk_blocks > 0 ? dc_min(config->chunk_blocks, plan->width_blocks) : plan->width_blocks;
-  plan->panel_ld = panel_leading_dim(plan->chunk_blocks * plan->width_block + span);
+  int64_t pixels;
+  if (__builtin_mul_overflow(plan->chunk_blocks, plan->width_block, &pixels) ||
+      __builtin_add_overflow(pixels, span, &pixels))
+    pixels = INT64_MAX;
+  plan->panel_ld = panel_leading_dim(pixels);
   plan->direct_input = config->direct_input && shape->dtype == DCONV1D_F32;
 }
 

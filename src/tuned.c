@@ -91,8 +91,9 @@ static void ensure_builtin(void) {
     int count = 0;
     while (dc_tuned_lines[count]) ++count;
     char why[256];
-    /* The build generated these rows: a row that does not parse is left
-     * out of the table rather than failing every create. */
+    /* The build generated these rows; if any fails to parse (a header
+     * edited by hand), the built-in table is empty and every layer uses
+     * the heuristic rather than failing create. */
     if (parse_lines(dc_tuned_lines, count, &table, &table_count, why, sizeof why) != DCONV1D_OK) {
       table = NULL;
       table_count = 0;
@@ -148,8 +149,11 @@ void dconv1d_tuned_clear(void) {
 }
 
 int dconv1d_tuned_count(void) {
+  int count;
   ensure_builtin();
-  return table_count;
+#pragma omp critical(dc_tuned_table)
+  count = table_count;
+  return count;
 }
 
 /* Distance between shapes on a log scale (pads as log(1 + pad)); threads

@@ -98,6 +98,15 @@ static void test_create_rejects(void) {
   sh.k = INT64_C(1) << 20;
   dconv1d_status st = dconv1d_create(&layer, &sh, NULL);
   CHECK(st == DCONV1D_ERR_NO_MEMORY || st == DCONV1D_ERR_UNSUPPORTED || st == DCONV1D_ERR_OVERFLOW);
+  /* found in review: a K near 2^54 wrapped a size to 0 (division by zero),
+   * and a dilation near 2^61 overflowed the panel stride (endless loop) */
+  dconv1d_shape huge_k = {1, 1, (INT64_C(1) << 54) - 1, 1, 1, 1, 0, 0, DCONV1D_F32, 1};
+  st = dconv1d_create(&layer, &huge_k, NULL);
+  CHECK(st != DCONV1D_OK);
+  dconv1d_shape huge_d = {1, 1, 1, 1, 2, INT64_C(1) << 61, INT64_C(1) << 61, 0, DCONV1D_F32, 1};
+  CHECK_EQ_INT(dconv1d_out_width(&huge_d), 1);
+  st = dconv1d_create(&layer, &huge_d, NULL);
+  CHECK(st == DCONV1D_ERR_UNSUPPORTED || st == DCONV1D_ERR_NO_MEMORY);
   sh.c = sh.k = 15;
   dconv1d_config cfg;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "atomic_file.h"
 #include "bench_case.h"
+#include "cli.h"
 #include "gbench.h"
 #include "paired_timer.h"
 #include "provenance.h"
@@ -65,6 +66,7 @@ static int parse_list(const char *arg, const char *const *names, int count, int 
 static int parse_options(int argc, char **argv, options *o) {
   static const char *const pass_names[] = {"fwd", "bwd_data", "bwd_weight"}, *const dtype_names[] = {"f32", "bf16"};
   int dt[2];
+  int64_t number;
   *o = (options){.npasses = 3, .passes = {0, 1, 2}, .ndtypes = 2, .dtypes = {DCONV1D_F32, DCONV1D_BF16},
                  .with_onednn = 1, .paired_budget = 1.0};
   o->descriptors = calloc((size_t)argc, sizeof(char *));
@@ -78,9 +80,10 @@ static int parse_options(int argc, char **argv, options *o) {
     } else if (!strcmp(a, "--dtype") && value && !parse_list(value, dtype_names, 2, dt, &o->ndtypes)) {
       for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
       ++i;
-    } else if (!strcmp(a, "--threads") && value && (o->threads = atoi(value)) >= 0) {
+    } else if (!strcmp(a, "--threads") && value && !dc_cli_int(value, 0, 4096, &number)) {
+      o->threads = (int)number;
       ++i;
-    } else if (!strcmp(a, "--paired-budget") && value && (o->paired_budget = atof(value)) >= 0) {
+    } else if (!strcmp(a, "--paired-budget") && value && !dc_cli_double(value, 0.0, 1e6, &o->paired_budget)) {
       ++i;
     } else if (!strcmp(a, "--csv") && value) {
       o->csv = argv[++i];
@@ -102,6 +105,10 @@ static int parse_options(int argc, char **argv, options *o) {
   }
   if (o->ndescriptors == 0) {
     fprintf(stderr, "dconv1d-bench: no DESCRIPTOR given (try --help)\n");
+    return -1;
+  }
+  if (o->csv && o->paired_budget <= 0) {
+    fprintf(stderr, "dconv1d-bench: --csv needs the paired run: --paired-budget must be > 0\n");
     return -1;
   }
   return 0;
@@ -128,7 +135,11 @@ static int resolve_config(const char *text, const dconv1d_shape *shape, dconv1d_
   *chosen = NULL;
   if (!text || !strcmp(text, "library")) return 0;
   *chosen = config;
-  if (!strcmp(text, "heuristic")) return dconv1d_config_default(shape, config) == DCONV1D_OK ? 0 : -1;
+  if (!strcmp(text, "heuristic")) {
+    dconv1d_status st = dconv1d_config_default(shape, config);
+    if (st != DCONV1D_OK) fprintf(stderr, "dconv1d-bench: %s\n", dconv1d_status_string(st));
+    return st == DCONV1D_OK ? 0 : -1;
+  }
   if (dconv1d_config_parse(text, config, why, sizeof why) == DCONV1D_OK) return 0;
   fprintf(stderr, "dconv1d-bench: %s\n", why);
   return -1;
@@ -261,7 +272,10 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
     char path[4200];
     snprintf(path, sizeof path, "%s.provenance.json", o->csv);
     dc_atomic_file pf;
-    if (!failures && dc_atomic_open(&pf, path) == 0) {
+    if (!failures && dc_atomic_open(&pf, path) != 0) {
+      perror(path);
+      ++failures;
+    } else if (!failures) {
       dc_provenance_write_json(pf.file, prov);
       fprintf(pf.file, "\n");
       if (dc_atomic_commit(&pf) != 0) perror(path), ++failures;
@@ -280,6 +294,10 @@ int main(int argc, char **argv) {
     memset(&parsed[i], 0, sizeof parsed[i]);
     if (dconv1d_shape_parse(o.descriptors[i], &parsed[i], why, sizeof why) != DCONV1D_OK) {
       fprintf(stderr, "dconv1d-bench: %s\n", why);
+      return 2;
+    }
+    if (dconv1d_shape_check(&parsed[i]) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-bench: %s: %s\n", o.descriptors[i], dconv1d_status_string(dconv1d_shape_check(&parsed[i])));
       return 2;
     }
   }
@@ -305,6 +323,7 @@ int main(int argc, char **argv) {
         item->peak_gflops = shape.dtype == DCONV1D_BF16 ? prov.peak_bf16_gflops : prov.peak_f32_gflops;
         int sets = o.cold ? dc_cold_sets(&shape) : 1;
         /* "heuristic" is per shape and dtype: resolve it again for this one */
+        snprintf(why, sizeof why, "%s: the --config or --versus config does not fit this shape", o.descriptors[d]);
         if (resolve_config(o.config_text, &shape, &config, &chosen) != 0 ||
             resolve_config(o.versus_text, &shape, &versus_config, &versus_chosen) != 0 ||
             dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], chosen, sets, o.with_onednn, why,
@@ -316,6 +335,7 @@ int main(int argc, char **argv) {
         item->ok = 1;
         if (o.versus_text && dconv1d_create(&item->versus, &shape, versus_chosen) != DCONV1D_OK) {
           fprintf(stderr, "dconv1d-bench: --versus config is not valid for %s\n", item->c.descriptor);
+          dc_case_destroy(&item->c);
           item->ok = 0;
           ++failures;
           continue;

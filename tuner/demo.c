@@ -1,6 +1,7 @@
 /* dconv1d-demo: runs the three passes of one shape in FP32 and BF16 and
  * prints the median time and GFLOPS of each. A smoke run of the layer, not
  * a benchmark: dconv1d-bench measures against oneDNN and the machine peak. */
+#include "cli.h"
 #include "compare.h"
 #include "dconv1d.h"
 #include "paired_timer.h"
@@ -55,18 +56,19 @@ static int demo(const dconv1d_shape *shape, int reps) {
 
 int main(int argc, char **argv) {
   int threads = 0, reps = 11;
+  int64_t value;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       printf("usage: dconv1d-demo [--threads T] [--reps R]\n"
              "Runs fwd, bwd_data and bwd_weight of the AtacWorks layer n1c15k15w60400s51d8\n"
              "in f32 and bf16 and prints the median time and GFLOPS of each.\n");
       return 0;
-    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-      threads = atoi(argv[++i]);
-    } else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-      reps = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc && !dc_cli_int(argv[i + 1], 0, 4096, &value)) {
+      threads = (int)value, ++i;
+    } else if (!strcmp(argv[i], "--reps") && i + 1 < argc && !dc_cli_int(argv[i + 1], 1, 1000000, &value)) {
+      reps = (int)value, ++i;
     } else {
-      fprintf(stderr, "dconv1d-demo: unknown argument '%s' (try --help)\n", argv[i]);
+      fprintf(stderr, "dconv1d-demo: bad argument or value: '%s' (try --help)\n", argv[i]);
       return 2;
     }
   }

@@ -91,8 +91,9 @@ dc_search_result dc_search(dc_strategy strategy, int count, double budget_second
       order[i] = order[j], order[j] = t;
     }
   const double deadline = dc_now_seconds() + budget_seconds;
-  r = strategy == DC_HALVING ? halving(order, count, deadline, measure, ctx)
-                             : sequential(order, count, deadline, measure, ctx);
+  /* halving needs two to compare; one candidate is simply measured */
+  r = strategy == DC_HALVING && count > 1 ? halving(order, count, deadline, measure, ctx)
+                                          : sequential(order, count, deadline, measure, ctx);
   free(order);
   return r;
 }

@@ -7,12 +7,14 @@
  * written atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_case.h"
+#include "cli.h"
 #include "compare.h"
 #include "paired_timer.h"
 #include "provenance.h"
 #include "search.h"
 #include "search_space.h"
 #include "tune_log.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,7 @@ static int parse_options(int argc, char **argv, options *o) {
   *o = (options){.passes = {0, 1, 2}, .npasses = 3, .dtypes = {DCONV1D_F32, DCONV1D_BF16}, .ndtypes = 2,
                  .strategy = DC_HALVING, .budget = 10.0, .seed = 1, .log_path = "dconv1d-tune.jsonl"};
   o->args = calloc((size_t)argc, sizeof(char *));
+  o->first_sweep_arg = argc; /* nothing owned until parsing succeeds */
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int ok = 1;
@@ -74,10 +77,15 @@ static int parse_options(int argc, char **argv, options *o) {
     else if (!strcmp(a, "--dtype") && v) {
       ok = !parse_choice(v, dtypes, 2, dt, &o->ndtypes), ++i;
       for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
-    } else if (!strcmp(a, "--threads") && v) ok = (o->threads = atoi(v)) >= 0, ++i;
-    else if (!strcmp(a, "--strategy") && v) ok = !dc_strategy_parse(v, &o->strategy), ++i;
-    else if (!strcmp(a, "--budget") && v) ok = (o->budget = atof(v)) > 0, ++i;
-    else if (!strcmp(a, "--seed") && v) o->seed = strtoull(v, NULL, 10), ++i;
+    } else if (!strcmp(a, "--threads") && v) {
+      int64_t t;
+      ok = !dc_cli_int(v, 0, 4096, &t), o->threads = (int)t, ++i;
+    } else if (!strcmp(a, "--strategy") && v) ok = !dc_strategy_parse(v, &o->strategy), ++i;
+    else if (!strcmp(a, "--budget") && v) ok = !dc_cli_double(v, 0.001, 1e6, &o->budget), ++i;
+    else if (!strcmp(a, "--seed") && v) {
+      int64_t seed;
+      ok = !dc_cli_int(v, 0, INT64_MAX, &seed), o->seed = (uint64_t)seed, ++i;
+    }
     else if (!strcmp(a, "--log") && v) o->log_path = v, ++i;
     else if (!strcmp(a, "--header") && v) o->header_path = v, ++i;
     else if (!strcmp(a, "--sweep") && v) o->sweep_path = v, ++i;
@@ -89,6 +97,7 @@ static int parse_options(int argc, char **argv, options *o) {
       return -1;
     }
   }
+  o->first_sweep_arg = o->nargs; /* sweep lines, appended later, are the only ones owned */
   return 0;
 }
 
@@ -138,6 +147,11 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
     record(t, round, config, 0, why, 0.0, 0.0);
     return -1;
   }
+  /* an output the candidate leaves unwritten must fail, not pass on stale data */
+  if (t->c->shape.dtype == DCONV1D_BF16)
+    for (int64_t i = 0; i < t->reference_count; ++i) ((uint16_t *)t->c->buffers[0].out)[i] = 0x7fc0;
+  else
+    for (int64_t i = 0; i < t->reference_count; ++i) ((float *)t->c->buffers[0].out)[i] = NAN;
   double error = dc_case_run_with(t->c, t->layer, 0) == DCONV1D_OK
                      ? dc_rel_l2_reference(t->c->buffers[0].out, t->reference, t->reference_count, t->c->shape.dtype)
                      : 1e30;
@@ -194,25 +208,32 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
     dc_search_result sr = dc_search(o->strategy, t.cands.count, o->budget, o->seed, measure, &t);
     if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
     rc = sr.best < 0 ? -1 : 0;
+    if (rc != 0) fprintf(stderr, "dconv1d-tune: %s: no candidate ran correctly (see the log)\n", key);
+    dc_pair_options po = {1.0, 10, 0, 2, 1};
+    dc_pair_result vs_default, vs_onednn = {0};
+    int fallback = 0;
+    if (rc == 0 && (dconv1d_create(&t.layer, shape, &t.cands.configs[sr.best]) != DCONV1D_OK ||
+                    dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default) != 0)) {
+      fprintf(stderr, "dconv1d-tune: %s: the final measurement failed\n", key);
+      rc = -1;
+    }
     if (rc == 0) {
-      /* the winner against the default and against oneDNN, longer */
-      dconv1d_create(&t.layer, shape, &t.cands.configs[sr.best]);
-      dc_pair_options po = {1.0, 10, 0, 2, 1};
-      dc_pair_result vs_default, vs_onednn = {0};
-      dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default);
-      int fallback = 0;
       if (sr.best != 0 && vs_default.ratio_median < 0.98) {
         /* brief rounds can crown a lucky candidate; the longer final pairs
          * decide, and tuning never ships something slower than the default */
         fprintf(stderr, "%s: the winner ran at %.2fx the default in the final pairs: the default is kept\n", key,
                 vs_default.ratio_median);
         dconv1d_destroy(t.layer);
-        dconv1d_create(&t.layer, shape, &t.cands.configs[0]);
-        dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default);
         sr.best = 0;
         fallback = 1;
+        if (dconv1d_create(&t.layer, shape, &t.cands.configs[0]) != DCONV1D_OK ||
+            dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default) != 0)
+          rc = -1;
       }
-      if (c.onednn) dc_paired_time(run_candidate, &t, dc_case_run_onednn, &c, &po, &vs_onednn);
+      if (rc == 0 && c.onednn && dc_paired_time(run_candidate, &t, dc_case_run_onednn, &c, &po, &vs_onednn) != 0)
+        vs_onednn.ratio_median = 0.0; /* recorded as unavailable, not as a speed */
+    }
+    if (rc == 0) {
       dc_result_record r = {.threads = prov->threads, .candidates = sr.measured};
       snprintf(r.key, sizeof r.key, "%s", key);
       snprintf(r.descriptor, sizeof r.descriptor, "%s", descriptor);
@@ -231,8 +252,8 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
       printf("%-52s %7.1f GFLOPS %5.1f%% peak  %5.2fx default  %5.2fx oneDNN  (%d candidates, %.0fs)%s\n", key,
              r.gflops, r.peak_pct, r.vs_default, r.vs_onednn, r.candidates, r.seconds,
              fallback ? "  default kept" : "");
-      dconv1d_destroy(t.layer);
     }
+    dconv1d_destroy(t.layer);
   }
   free((void *)t.reference);
   dc_candidates_free(&t.cands);
@@ -314,7 +335,6 @@ int main(int argc, char **argv) {
 static int tune_all(options *o_in) {
   options o = *o_in;
   if (o.emit_only) return o.nargs ? emit_header(o.header_path, o.args, o.nargs) : (usage(stderr), 2);
-  o_in->first_sweep_arg = o.first_sweep_arg = o.nargs;
   if (o.sweep_path) {
     int rc = read_sweep(o.sweep_path, o_in);
     o = *o_in;
@@ -329,6 +349,12 @@ static int tune_all(options *o_in) {
     char why[400];
     if (dconv1d_shape_parse(o.args[i], &shapes[i], why, sizeof why) != DCONV1D_OK) {
       fprintf(stderr, "dconv1d-tune: %s\n", why);
+      return 2;
+    }
+    shapes[i].dtype = DCONV1D_F32;
+    shapes[i].threads = 0;
+    if (dconv1d_shape_check(&shapes[i]) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-tune: %s: %s\n", o.args[i], dconv1d_status_string(dconv1d_shape_check(&shapes[i])));
       return 2;
     }
   }
@@ -350,6 +376,10 @@ static int tune_all(options *o_in) {
         shape.threads = prov.threads;
         failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total) != 0;
       }
+  if (dc_tune_log_failed(&log)) {
+    fprintf(stderr, "dconv1d-tune: writing %s failed: records were lost\n", o.log_path);
+    ++failures;
+  }
   dc_tune_log_close(&log);
   if (o.header_path && emit_header(o.header_path, (char *[]){(char *)o.log_path}, 1) != 0) ++failures;
   return failures ? 1 : 0;

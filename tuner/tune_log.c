@@ -99,61 +99,82 @@ static char *read_all(const char *path, size_t *size) {
       cap *= 2;
     }
   }
+  int failed = ferror(f);
   fclose(f);
-  if (buf) buf[n] = '\0';
+  if (!buf || failed) { /* never a partial view: callers may truncate by it */
+    free(buf);
+    *size = 0;
+    return NULL;
+  }
+  buf[n] = '\0';
   *size = n;
   return buf;
+}
+
+/* Loads one complete record of an existing log into the resume state. */
+static int load_record(dc_tune_log *log, const char *line) {
+  if (line[0] != '{' || line[strlen(line) - 1] != '}') return -1;
+  if (is_record(line, "result")) {
+    dc_result_record r;
+    if (parse_result(line, &r) != 0) return -1;
+    void *grown = realloc(log->finished, sizeof *log->finished * (size_t)(log->finished_count + 1));
+    if (!grown) return -2;
+    log->finished = grown;
+    snprintf(log->finished[log->finished_count++], sizeof *log->finished, "%s", r.key);
+  } else if (is_record(line, "candidate")) {
+    void *grown = realloc(log->memo, sizeof *log->memo * (size_t)(log->memo_count + 1));
+    if (!grown) return -2;
+    log->memo = grown;
+    if (parse_candidate(line, &log->memo[log->memo_count]) != 0) return -1;
+    ++log->memo_count;
+  } else if (!is_record(line, "header")) {
+    return -1;
+  }
+  return 0;
 }
 
 int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_len) {
   memset(log, 0, sizeof *log);
   size_t size = 0;
-  char *text = read_all(path, &size);
+  FILE *probe = fopen(path, "rb");
+  char *text = probe ? (fclose(probe), read_all(path, &size)) : NULL;
+  if (probe && !text) {
+    snprintf(why, why_len, "%s: cannot read it (or out of memory); not resuming", path);
+    return -1;
+  }
   size_t complete = 0;
-  int lines = 0, records = 0;
+  int lines = 0;
   for (char *line = text, *nl; text && (nl = strchr(line, '\n')); line = nl + 1) {
     *nl = '\0';
     ++lines;
     complete = (size_t)(nl + 1 - text);
-    if (!*line) continue;
-    if (line[0] != '{' || line[strlen(line) - 1] != '}') {
-      snprintf(why, why_len, "%s:%d: not a JSON record; refusing to resume from a damaged log", path, lines);
+    int rc = *line ? load_record(log, line) : 0;
+    if (rc != 0) {
+      snprintf(why, why_len, "%s:%d: %s; refusing to resume from it", path, lines,
+               rc == -2 ? "out of memory" : "not a well-formed tuning record");
       free(text);
+      dc_tune_log_close(log);
       return -1;
-    }
-    ++records;
-    if (is_record(line, "result")) {
-      dc_result_record r;
-      if (parse_result(line, &r) != 0) {
-        snprintf(why, why_len, "%s:%d: malformed result record", path, lines);
-        free(text);
-        return -1;
-      }
-      void *grown = realloc(log->finished, sizeof *log->finished * (size_t)(log->finished_count + 1));
-      if (!grown) break;
-      log->finished = grown;
-      snprintf(log->finished[log->finished_count++], sizeof *log->finished, "%s", r.key);
-    } else if (is_record(line, "candidate")) {
-      void *grown = realloc(log->memo, sizeof *log->memo * (size_t)(log->memo_count + 1));
-      if (!grown) break;
-      log->memo = grown;
-      if (parse_candidate(line, &log->memo[log->memo_count]) == 0) ++log->memo_count;
     }
   }
   free(text);
-  /* a run killed mid-write leaves a partial last line: cut it off */
+  /* a run killed mid-write leaves a partial last line: cut it off (the
+   * whole file was read and every complete line parsed) */
   if (size > complete && truncate(path, (off_t)complete) != 0) {
     snprintf(why, why_len, "%s: cannot cut the partial last line", path);
+    dc_tune_log_close(log);
     return -1;
   }
   log->file = fopen(path, "a");
   if (!log->file) {
     snprintf(why, why_len, "%s: cannot open for appending", path);
+    dc_tune_log_close(log);
     return -1;
   }
-  (void)records;
   return 0;
 }
+
+int dc_tune_log_failed(const dc_tune_log *log) { return !log->file || ferror(log->file); }
 
 void dc_tune_log_close(dc_tune_log *log) {
   if (log->file) fclose(log->file);
@@ -190,7 +211,7 @@ void dc_tune_log_candidate(dc_tune_log *log, const dc_candidate_record *r) {
   fprintf(log->file, ",\"status\":\"%s\",", r->ok ? "ok" : r->reason[0] == 'w' ? "wrong" : "failed");
   json_escaped(log->file, "reason", r->reason);
   fprintf(log->file, ",\"ratio\":%.5f,\"ms\":%.5f}\n", r->ratio, r->ms);
-  fflush(log->file);
+  fflush(log->file); /* errors stick to the stream: dc_tune_log_failed reports them */
 }
 
 void dc_tune_log_result(dc_tune_log *log, const dc_result_record *r) {

@@ -36,6 +36,8 @@ typedef struct {
  * run is cut off; any other malformed line is an error. 0 or -1 + why. */
 int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_len);
 void dc_tune_log_close(dc_tune_log *log);
+/* 1 when a record could not be written (a full disk, say): the run must fail. */
+int dc_tune_log_failed(const dc_tune_log *log);
 int dc_tune_log_finished(const dc_tune_log *log, const char *key);
 const dc_candidate_record *dc_tune_log_recall(const dc_tune_log *log, const char *key, int round, const char *config);
 void dc_tune_log_header(dc_tune_log *log, const dc_provenance *p, const char *strategy, double budget);
