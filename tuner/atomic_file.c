@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "atomic_file.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +32,21 @@ int dc_atomic_commit(dc_atomic_file *af) {
   if (fclose(af->file) != 0) rc = -1;
   af->file = NULL;
   if (rc == 0) rc = rename(af->temp, af->path);
-  if (rc != 0) unlink(af->temp);
-  return rc;
+  if (rc != 0) {
+    unlink(af->temp);
+    return rc;
+  }
+  /* make the rename itself durable: sync the directory that holds it */
+  char dir[sizeof af->path];
+  snprintf(dir, sizeof dir, "%s", af->path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  return 0;
 }
 
 void dc_atomic_abandon(dc_atomic_file *af) {
