@@ -13,6 +13,7 @@
 #include "provenance.h"
 #include "search.h"
 #include "search_space.h"
+#include "sweep.h"
 #include "tune_log.h"
 #include <math.h>
 #include <stdio.h>
@@ -29,8 +30,7 @@ typedef struct {
   uint64_t seed;
   const char *log_path, *header_path, *sweep_path;
   char **args; /* descriptors, or logs with --emit-header */
-  int nargs, emit_only;
-  int first_sweep_arg; /* args from here on were read from --sweep (and are owned) */
+  int nargs, emit_only, threads_given;
 } options;
 
 static void usage(FILE *out) {
@@ -49,7 +49,8 @@ static void usage(FILE *out) {
           "  --seed N            seed of the random orders (default 1)\n"
           "  --log FILE.jsonl    the log to write and resume from (default dconv1d-tune.jsonl)\n"
           "  --header FILE.h     afterwards, write the tuned header from the log\n"
-          "  --sweep FILE        descriptors, one per line ('#' comments)\n"
+          "  --sweep FILE        a sweep file (see sweeps/): its shapes, passes, dtypes and thread\n"
+          "                      counts; --threads overrides its thread counts\n"
           "  --help              this text\n");
 }
 
@@ -66,7 +67,6 @@ static int parse_options(int argc, char **argv, options *o) {
   *o = (options){.passes = {0, 1, 2}, .npasses = 3, .dtypes = {DCONV1D_F32, DCONV1D_BF16}, .ndtypes = 2,
                  .strategy = DC_HALVING, .budget = 10.0, .seed = 1, .log_path = "dconv1d-tune.jsonl"};
   o->args = calloc((size_t)argc, sizeof(char *));
-  o->first_sweep_arg = argc; /* nothing owned until parsing succeeds */
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int ok = 1;
@@ -79,7 +79,7 @@ static int parse_options(int argc, char **argv, options *o) {
       for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
     } else if (!strcmp(a, "--threads") && v) {
       int64_t t;
-      ok = !dc_cli_int(v, 0, 4096, &t), o->threads = (int)t, ++i;
+      ok = !dc_cli_int(v, 0, 4096, &t), o->threads = (int)t, o->threads_given = 1, ++i;
     } else if (!strcmp(a, "--strategy") && v) ok = !dc_strategy_parse(v, &o->strategy), ++i;
     else if (!strcmp(a, "--budget") && v) ok = !dc_cli_double(v, 0.001, 1e6, &o->budget), ++i;
     else if (!strcmp(a, "--seed") && v) {
@@ -97,7 +97,6 @@ static int parse_options(int argc, char **argv, options *o) {
       return -1;
     }
   }
-  o->first_sweep_arg = o->nargs; /* sweep lines, appended later, are the only ones owned */
   return 0;
 }
 
@@ -261,36 +260,6 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
   return rc;
 }
 
-static int read_sweep(const char *path, options *o) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    perror(path);
-    return -1;
-  }
-  char line[256];
-  int lineno = 0, rc = 0;
-  while (fgets(line, sizeof line, f) && rc == 0) {
-    ++lineno;
-    char *text = line + strspn(line, " \t");
-    text[strcspn(text, "#\r\n")] = '\0';
-    for (char *end = text + strlen(text); end > text && (end[-1] == ' ' || end[-1] == '\t');) *--end = '\0';
-    if (!*text) continue;
-    dconv1d_shape s;
-    char why[400];
-    if (dconv1d_shape_parse(text, &s, why, sizeof why) != DCONV1D_OK) {
-      fprintf(stderr, "%s:%d: %s\n", path, lineno, why);
-      rc = -1;
-      break;
-    }
-    char **grown = realloc(o->args, sizeof(char *) * (size_t)(o->nargs + 1));
-    if (!grown) break;
-    o->args = grown;
-    o->args[o->nargs++] = strdup(text);
-  }
-  fclose(f);
-  return rc;
-}
-
 static int emit_header(const char *header, char **logs, int nlogs) {
   dc_result_record *results = NULL;
   int count = 0;
@@ -326,56 +295,78 @@ static int tune_all(options *o);
 int main(int argc, char **argv) {
   options o;
   int rc = parse_options(argc, argv, &o) != 0 ? 2 : tune_all(&o);
-  if (o.sweep_path) /* sweep lines were copied; command-line ones were not */
-    for (int i = o.first_sweep_arg; i < o.nargs; ++i) free(o.args[i]);
   free(o.args);
   return rc;
+}
+
+/* What to tune: the command line's descriptors, or a sweep file's shapes,
+ * passes, dtypes and thread counts. */
+static int gather(options *o, dc_sweep *sw) {
+  char why[512];
+  if (o->sweep_path) {
+    if (dc_sweep_load(o->sweep_path, sw, why, sizeof why) != 0) {
+      fprintf(stderr, "dconv1d-tune: %s\n", why);
+      return -1;
+    }
+    memcpy(o->passes, sw->passes, sizeof o->passes);
+    o->npasses = sw->npasses;
+    memcpy(o->dtypes, sw->dtypes, sizeof o->dtypes);
+    o->ndtypes = sw->ndtypes;
+    if (o->threads_given) sw->threads[0] = o->threads, sw->nthreads = 1;
+    return 0;
+  }
+  sw->shapes = calloc((size_t)(o->nargs > 0 ? o->nargs : 1), sizeof *sw->shapes);
+  sw->threads[0] = o->threads;
+  sw->nthreads = 1;
+  for (int i = 0; sw->shapes && i < o->nargs; ++i) {
+    dconv1d_shape *shape = &sw->shapes[sw->nshapes++];
+    if (dconv1d_shape_parse(o->args[i], shape, why, sizeof why) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-tune: %s\n", why);
+      return -1;
+    }
+    shape->dtype = DCONV1D_F32;
+    if (dconv1d_shape_check(shape) != DCONV1D_OK) {
+      fprintf(stderr, "dconv1d-tune: %s: %s\n", o->args[i], dconv1d_status_string(dconv1d_shape_check(shape)));
+      return -1;
+    }
+  }
+  return sw->shapes ? 0 : -1;
 }
 
 static int tune_all(options *o_in) {
   options o = *o_in;
   if (o.emit_only) return o.nargs ? emit_header(o.header_path, o.args, o.nargs) : (usage(stderr), 2);
-  if (o.sweep_path) {
-    int rc = read_sweep(o.sweep_path, o_in);
-    o = *o_in;
-    if (rc != 0) return 2;
-  }
-  if (o.nargs == 0) {
+  if (o.nargs == 0 && !o.sweep_path) {
     fprintf(stderr, "dconv1d-tune: no DESCRIPTOR or --sweep given (try --help)\n");
     return 2;
   }
-  dconv1d_shape shapes[o.nargs];
-  for (int i = 0; i < o.nargs; ++i) {
-    char why[400];
-    if (dconv1d_shape_parse(o.args[i], &shapes[i], why, sizeof why) != DCONV1D_OK) {
-      fprintf(stderr, "dconv1d-tune: %s\n", why);
-      return 2;
-    }
-    shapes[i].dtype = DCONV1D_F32;
-    shapes[i].threads = 0;
-    if (dconv1d_shape_check(&shapes[i]) != DCONV1D_OK) {
-      fprintf(stderr, "dconv1d-tune: %s: %s\n", o.args[i], dconv1d_status_string(dconv1d_shape_check(&shapes[i])));
-      return 2;
-    }
+  dc_sweep sw = {0};
+  if (gather(&o, &sw) != 0) {
+    dc_sweep_free(&sw);
+    return 2;
   }
   dc_tune_log log;
   char why[512];
   if (dc_tune_log_open(&log, o.log_path, why, sizeof why) != 0) {
     fprintf(stderr, "dconv1d-tune: %s\n", why);
+    dc_sweep_free(&sw);
     return 1;
   }
-  dc_provenance prov;
-  dc_provenance_collect(&prov, o.threads);
-  dc_tune_log_header(&log, &prov, dc_strategy_name(o.strategy), o.budget);
-  int failures = 0, index = 0, total = o.nargs * o.ndtypes * o.npasses;
-  for (int s = 0; s < o.nargs; ++s)
-    for (int d = 0; d < o.ndtypes; ++d)
-      for (int p = 0; p < o.npasses; ++p, ++index) {
-        dconv1d_shape shape = shapes[s];
-        shape.dtype = o.dtypes[d];
-        shape.threads = prov.threads;
-        failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total) != 0;
-      }
+  int failures = 0, index = 0, total = sw.nthreads * sw.nshapes * o.ndtypes * o.npasses;
+  for (int t = 0; t < sw.nthreads; ++t) {
+    dc_provenance prov; /* the peak is measured at each thread count */
+    dc_provenance_collect(&prov, sw.threads[t]);
+    dc_tune_log_header(&log, &prov, dc_strategy_name(o.strategy), o.budget);
+    for (int s = 0; s < sw.nshapes; ++s)
+      for (int d = 0; d < o.ndtypes; ++d)
+        for (int p = 0; p < o.npasses; ++p, ++index) {
+          dconv1d_shape shape = sw.shapes[s];
+          shape.dtype = o.dtypes[d];
+          shape.threads = prov.threads;
+          failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total) != 0;
+        }
+  }
+  dc_sweep_free(&sw);
   if (dc_tune_log_failed(&log)) {
     fprintf(stderr, "dconv1d-tune: writing %s failed: records were lost\n", o.log_path);
     ++failures;
