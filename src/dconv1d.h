@@ -125,7 +125,8 @@ const char *dconv1d_status_string(dconv1d_status status);
 /* What a layer was planned with, and where its config came from. Per pass:
  * "explicit" (given to create), "tuned" (a tuned row for exactly this
  * shape, pass, dtype and threads), "nearest <descriptor>" (the closest
- * tuned row whose config is valid here) or "heuristic". The layer's source
+ * tuned row of the same pass, dtype and thread count whose config is valid
+ * here) or "heuristic". The layer's source
  * is the passes' common source, or "mixed: fwd ..., bwd_data ..., bwd_weight ...". */
 dconv1d_status dconv1d_layer_config(const dconv1d_layer *layer, dconv1d_config *config);
 dconv1d_status dconv1d_layer_shape(const dconv1d_layer *layer, dconv1d_shape *shape);

@@ -156,15 +156,13 @@ int dconv1d_tuned_count(void) {
   return count;
 }
 
-/* Distance between shapes on a log scale (pads as log(1 + pad)); threads
- * count like any other size. */
+/* Distance between shapes on a log scale (pads as log(1 + pad)). */
 static double shape_distance(const dconv1d_shape *a, const dconv1d_shape *b) {
   const double pairs[][2] = {{(double)a->n, (double)b->n}, {(double)a->c, (double)b->c},
                              {(double)a->k, (double)b->k}, {(double)a->w, (double)b->w},
                              {(double)a->s, (double)b->s}, {(double)a->d, (double)b->d},
                              {1.0 + (double)a->pad_l, 1.0 + (double)b->pad_l},
-                             {1.0 + (double)a->pad_r, 1.0 + (double)b->pad_r},
-                             {(double)a->threads, (double)b->threads}};
+                             {1.0 + (double)a->pad_r, 1.0 + (double)b->pad_r}};
   double sum = 0.0;
   for (size_t i = 0; i < sizeof pairs / sizeof *pairs; ++i) sum += fabs(log(pairs[i][0]) - log(pairs[i][1]));
   return sum;
@@ -201,7 +199,9 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
     double best_distance = INFINITY;
     for (int i = 0; i < table_count; ++i) {
       const tuned_row *row = &table[i];
-      if (row->pass != pass || row->shape.dtype != shape->dtype) continue;
+      /* only rows tuned at this thread count: a 1-thread row's loop order may
+       * parallelise a loop of extent 1, harmless at 1 thread only */
+      if (row->pass != pass || row->shape.dtype != shape->dtype || row->shape.threads != key.threads) continue;
       double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
       if (distance >= best_distance) continue;
       dconv1d_config trial = *config;

@@ -45,7 +45,10 @@ int main(void) {
   CHECK_EQ_INT(config.bwd_data.width_block, 64);
   dconv1d_destroy(layer);
 
-  layer = make("n1c15k15w3000s51d8", DCONV1D_F32, 2); /* not tuned: the nearest row */
+  layer = make("n1c15k15w3000s51d8", DCONV1D_F32, 2); /* rows of another thread count are never borrowed */
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "heuristic") == 0);
+  dconv1d_destroy(layer);
+  layer = make("n1c15k15w3000s51d8", DCONV1D_F32, 1); /* not tuned: the nearest row */
   dconv1d_layer_config(layer, &config);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8d8/threads:1") != 0);
   CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8/threads:1", 36) == 0);
