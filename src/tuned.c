@@ -177,13 +177,27 @@ static dconv1d_pass_config *pass_part(dconv1d_config *config, dconv1d_pass pass)
   return pass == DCONV1D_FWD ? &config->fwd : pass == DCONV1D_BWD_DATA ? &config->bwd_data : &config->bwd_weight;
 }
 
+/* A K or C block that spans the whole extent in the row's shape means "the
+ * whole extent", not its number, in another shape: a C = 15 row's block of
+ * 15 would split C = 16 into 15 + 1 (measured: 14% of peak). The library
+ * clamps blocks to extents, so a large even value says "all". */
+static const int64_t whole_extent = INT64_C(1) << 20;
+
+static void widen_whole_blocks(dconv1d_pass_config *pc, const dconv1d_shape *row_shape) {
+  if (pc->k_block >= row_shape->k) pc->k_block = whole_extent;
+  if (pc->c_block >= row_shape->c) pc->c_block = whole_extent;
+}
+
 /* Copies row's part for pass into config (the weight pass brings its
  * formulation and reduction along). */
-static void take_pass(dconv1d_config *config, const dconv1d_config *row, dconv1d_pass pass) {
-  *pass_part(config, pass) = *pass_part((dconv1d_config *)row, pass);
+static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass pass, int same_shape_row) {
+  dconv1d_pass_config pc = *pass_part((dconv1d_config *)&row->config, pass);
+  if (!same_shape_row) widen_whole_blocks(&pc, &row->shape);
+  *pass_part(config, pass) = pc;
+  const dconv1d_config *rc = &row->config;
   if (pass == DCONV1D_BWD_WEIGHT) {
-    config->wu_formulation = row->wu_formulation;
-    config->wu_reduction = row->wu_reduction;
+    config->wu_formulation = rc->wu_formulation;
+    config->wu_reduction = rc->wu_reduction;
   }
 }
 
@@ -205,13 +219,13 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
       if (distance >= best_distance) continue;
       dconv1d_config trial = *config;
-      take_pass(&trial, &row->config, pass);
+      take_pass(&trial, row, pass, distance < 0);
       if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
       best = row;
       best_distance = distance;
     }
     if (best) {
-      take_pass(config, &best->config, pass);
+      take_pass(config, best, pass, best_distance < 0);
       if (best_distance < 0) snprintf(source, source_len, "tuned");
       else snprintf(source, source_len, "nearest %s/threads:%d", best->descriptor, best->shape.threads);
       found = 1;

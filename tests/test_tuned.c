@@ -55,6 +55,15 @@ int main(void) {
   CHECK_EQ_INT(config.fwd.width_block, 48);
   dconv1d_destroy(layer);
 
+  /* a row tuned at C = K = 15 with blocks of 15 means whole-extent blocks at C = K = 16, not 15 + 1 */
+  layer = make("n1c16k16w2400s51d8", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  CHECK(config.fwd.k_block >= 16 && config.fwd.c_block >= 16);
+  CHECK(config.bwd_weight.k_block >= 16 && config.bwd_weight.c_block >= 16);
+  CHECK_EQ_INT(config.fwd.width_block, 48);
+  dconv1d_destroy(layer);
+
   /* bf16 row for C = 15 carries c_block 15: odd, invalid for BF16, so skipped */
   layer = make("n1c15k15w2400s51d8", DCONV1D_BF16, 1);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "heuristic") == 0);
