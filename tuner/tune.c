@@ -110,7 +110,10 @@ typedef struct {
   const char *key;
   dconv1d_layer *layer; /* the candidate being timed */
   int progress, index, total;
-  double started;
+  double started, budget;
+  double best;          /* best score so far for this key (speed-up over the default) */
+  int measured;         /* candidates measured so far for this key */
+  double seconds_per_key; /* mean time of the keys finished so far in this run, 0 before the first */
 } tuning;
 
 static int run_candidate(void *ctx, int set) {
@@ -171,9 +174,15 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
   }
   dconv1d_destroy(t->layer);
   t->layer = NULL;
-  if (t->progress && isatty(STDERR_FILENO))
-    fprintf(stderr, "\r[%d/%d] %-48.48s candidate %5d/%d  %6.1fs", t->index + 1, t->total, t->key, candidate,
-            t->cands.count, dc_now_seconds() - t->started);
+  ++t->measured;
+  if (rc == 0 && *score > t->best) t->best = *score;
+  if (t->progress && isatty(STDERR_FILENO)) {
+    /* ETA: this key's remaining budget, then the rest at the mean time per key so far (or the budget) */
+    const double elapsed = dc_now_seconds() - t->started, per_key = t->seconds_per_key > 0 ? t->seconds_per_key : t->budget;
+    const double eta = (elapsed < t->budget ? t->budget - elapsed : 0.0) + per_key * (t->total - t->index - 1);
+    fprintf(stderr, "\r[%d/%d] %-44.44s candidate %5d/%d  best %5.2fx  ETA %6.0fs ", t->index + 1, t->total, t->key,
+            t->measured, t->cands.count, t->best, eta);
+  }
   return rc == 0 ? 0 : -1;
 }
 
@@ -198,7 +207,11 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
     fprintf(stderr, "dconv1d-tune: %s\n", why);
     return -1;
   }
-  tuning t = {.c = &c, .log = log, .key = key, .progress = 1, .index = index, .total = total, .started = started};
+  static double finished_seconds = 0.0;
+  static int finished_keys = 0;
+  tuning t = {.c = &c, .log = log, .key = key, .progress = 1, .index = index, .total = total, .started = started,
+              .budget = o->budget, .best = 1.0,
+              .seconds_per_key = finished_keys ? finished_seconds / finished_keys : 0.0};
   t.reference = dc_case_reference(&c, &t.reference_count);
   int rc = -1;
   if (!t.reference || dc_candidates_enumerate(shape, pass, &t.cands) != 0) {
@@ -247,6 +260,8 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
       r.vs_default = vs_default.ratio_median;
       r.vs_onednn = c.onednn ? vs_onednn.ratio_median : 0.0;
       r.seconds = dc_now_seconds() - started;
+      finished_seconds += r.seconds;
+      ++finished_keys;
       dc_tune_log_result(log, &r);
       printf("%-52s %7.1f GFLOPS %5.1f%% peak  %5.2fx default  %5.2fx oneDNN  (%d candidates, %.0fs)%s\n", key,
              r.gflops, r.peak_pct, r.vs_default, r.vs_onednn, r.candidates, r.seconds,
