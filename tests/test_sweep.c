@@ -59,6 +59,13 @@ int main(void) {
   rejected("c=1\nk=1\nw=300\ns=3\nthreads = 0\n", "t.sweep:5:", "thread counts");
   rejected("c=1\nk=1\nw=300\ns=3\npl = 2\npad = 1\n", "t.sweep:6:1", "given twice");
   rejected("c = 99999999999999999999\n", "t.sweep:1:5", "out of range");
+  CHECK_EQ_INT(dc_sweep_parse("shapes = n1c15k15w60000s51d8pl200pr200, c1k15w300s3\ndtype = f32\n", "a", &sw, why,
+                              sizeof why), 0);
+  CHECK(sw.nshapes == 2 && sw.shapes[0].pad_l == 200 && sw.shapes[1].c == 1 && sw.shapes[1].n == 1);
+  dc_sweep_free(&sw);
+  rejected("shapes = c1k15w300s3, c1k15w300x3\n", "t.sweep:1:32", "missing");
+  rejected("shapes = c1k15w300s3\nc = 3\n", "t.sweep:", "excludes");
+  rejected("shapes = c1k1w3s9\n", "t.sweep:", "output width");
   CHECK_EQ_INT(dc_sweep_load("/nonexistent/x.sweep", &sw, why, sizeof why), -1);
   CHECK(strstr(why, "No such file") != NULL);
   return check_report("test_sweep");

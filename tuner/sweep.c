@@ -112,7 +112,36 @@ static int parse_names(cursor *cur, const char *const *names, int count, int *ou
 typedef struct {
   value_list shape[SHAPE_KEYS];
   int seen[SHAPE_KEYS + 1];
+  dconv1d_shape *explicit_shapes; /* shapes = ...: used instead of the product */
+  int nexplicit;
 } shape_lists;
+
+/* shapes = DESCRIPTOR, DESCRIPTOR, ... */
+static int parse_descriptors(cursor *cur, shape_lists *sl) {
+  for (;;) {
+    skip_blanks(cur);
+    size_t n = strspn(cur->at, "0123456789nckwsdplr");
+    char text[128], why[400];
+    if (n == 0 || n >= sizeof text) return fail(cur, "expected a shape descriptor");
+    snprintf(text, sizeof text, "%.*s", (int)n, cur->at);
+    void *grown = realloc(sl->explicit_shapes, sizeof *sl->explicit_shapes * (size_t)(sl->nexplicit + 1));
+    if (!grown) return fail(cur, "out of memory");
+    sl->explicit_shapes = grown;
+    dconv1d_shape *shape = &sl->explicit_shapes[sl->nexplicit++];
+    memset(shape, 0, sizeof *shape);
+    if (dconv1d_shape_parse(text, shape, why, sizeof why) != DCONV1D_OK) {
+      const char *caret = strrchr(why, '^'), *line = strrchr(why, '\n');
+      if (caret && line) cur->at += caret - line - 3; /* point at the descriptor's own bad character */
+      char *nl = strchr(why, '\n');
+      if (nl) *nl = '\0';
+      return fail(cur, why);
+    }
+    cur->at += n;
+    skip_blanks(cur);
+    if (*cur->at != ',') return 0;
+    ++cur->at;
+  }
+}
 
 static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass, int *seen_dtype, int *seen_threads,
                       int *seen_name) {
@@ -138,6 +167,10 @@ static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass
       return 0;
     }
   int dt[2];
+  if (n == 6 && !strncmp(key, "shapes", 6)) {
+    if (sl->nexplicit) return cur->at = key, fail(cur, "key given twice");
+    return parse_descriptors(cur, sl);
+  }
   if (n == 4 && !strncmp(key, "pass", 4) && !(*seen_pass)++) return parse_names(cur, passes, 3, sw->passes, &sw->npasses);
   if (n == 5 && !strncmp(key, "dtype", 5) && !(*seen_dtype)++) {
     if (parse_names(cur, dtypes, 2, dt, &sw->ndtypes)) return -1;
@@ -164,12 +197,33 @@ static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass
     return 0;
   }
   cur->at = key;
-  return fail(cur, "unknown or repeated key (n c k w s d pl pr pad pass dtype threads name)");
+  return fail(cur, "unknown or repeated key (n c k w s d pl pr pad shapes pass dtype threads name)");
 }
 
 /* The product of the shape lists, in descriptor order (w varies fastest). */
+static int expand_explicit(cursor *cur, dc_sweep *sw, shape_lists *sl) {
+  for (int i = 0; i <= SHAPE_KEYS; ++i)
+    if (sl->seen[i]) return fail(cur, "'shapes' lists descriptors: it excludes the keys n c k w s d pl pr pad");
+  sw->shapes = malloc(sizeof *sw->shapes * (size_t)sl->nexplicit);
+  if (!sw->shapes) return fail(cur, "out of memory");
+  for (int i = 0; i < sl->nexplicit; ++i) {
+    dconv1d_shape s = sl->explicit_shapes[i];
+    s.dtype = DCONV1D_F32, s.threads = 1;
+    dconv1d_status st = dconv1d_shape_check(&s);
+    if (st != DCONV1D_OK) {
+      char desc[128], what[320];
+      dconv1d_shape_print(&s, desc, sizeof desc);
+      snprintf(what, sizeof what, "the sweep contains %s: %s", desc, dconv1d_status_string(st));
+      return fail(cur, what);
+    }
+    sw->shapes[sw->nshapes++] = s;
+  }
+  return 0;
+}
+
 static int expand(cursor *cur, dc_sweep *sw, shape_lists *sl) {
   static const int64_t defaults[SHAPE_KEYS] = {1, -1, -1, -1, -1, 1, 0, 0};
+  if (sl->nexplicit) return expand_explicit(cur, sw, sl);
   for (int i = 0; i < SHAPE_KEYS; ++i)
     if (!sl->seen[i] && !(i >= 6 && sl->seen[SHAPE_KEYS])) {
       if (defaults[i] < 0) {
@@ -230,6 +284,7 @@ int dc_sweep_parse(const char *text, const char *source, dc_sweep *sw, char *why
     cur.line_start = cur.at;
     rc = expand(&cur, sw, sl);
   }
+  if (sl) free(sl->explicit_shapes);
   free(sl);
   if (rc != 0) dc_sweep_free(sw);
   return rc;

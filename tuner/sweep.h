@@ -11,6 +11,9 @@
  *   pass = all                          fwd, bwd_data, bwd_weight or all (default all)
  *   dtype = f32, bf16                   f32, bf16 or all (default all)
  *   threads = 1, 2                      default 1
+ *   shapes = n1c15k15w60400s51d8, n1c1k15w60400s51d8
+ *                                       explicit descriptors instead of the shape
+ *                                       keys (for studies that are no product)
  *
  * The sweep is the product of all lists. Every error names the file, line
  * and column; a combination with no output (q <= 0) is an error too. */
