@@ -201,23 +201,27 @@ static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass
 }
 
 /* The product of the shape lists, in descriptor order (w varies fastest). */
+/* Appends a shape to the sweep, or fails naming it when it has no output. */
+static int add_shape(cursor *cur, dc_sweep *sw, dconv1d_shape s) {
+  s.dtype = DCONV1D_F32, s.threads = 1;
+  dconv1d_status st = dconv1d_shape_check(&s);
+  if (st != DCONV1D_OK) {
+    char desc[128], what[320];
+    dconv1d_shape_print(&s, desc, sizeof desc);
+    snprintf(what, sizeof what, "the sweep contains %s: %s", desc, dconv1d_status_string(st));
+    return fail(cur, what);
+  }
+  sw->shapes[sw->nshapes++] = s;
+  return 0;
+}
+
 static int expand_explicit(cursor *cur, dc_sweep *sw, shape_lists *sl) {
   for (int i = 0; i <= SHAPE_KEYS; ++i)
     if (sl->seen[i]) return fail(cur, "'shapes' lists descriptors: it excludes the keys n c k w s d pl pr pad");
   sw->shapes = malloc(sizeof *sw->shapes * (size_t)sl->nexplicit);
   if (!sw->shapes) return fail(cur, "out of memory");
-  for (int i = 0; i < sl->nexplicit; ++i) {
-    dconv1d_shape s = sl->explicit_shapes[i];
-    s.dtype = DCONV1D_F32, s.threads = 1;
-    dconv1d_status st = dconv1d_shape_check(&s);
-    if (st != DCONV1D_OK) {
-      char desc[128], what[320];
-      dconv1d_shape_print(&s, desc, sizeof desc);
-      snprintf(what, sizeof what, "the sweep contains %s: %s", desc, dconv1d_status_string(st));
-      return fail(cur, what);
-    }
-    sw->shapes[sw->nshapes++] = s;
-  }
+  for (int i = 0; i < sl->nexplicit; ++i)
+    if (add_shape(cur, sw, sl->explicit_shapes[i])) return -1;
   return 0;
 }
 
@@ -246,15 +250,8 @@ static int expand(cursor *cur, dc_sweep *sw, shape_lists *sl) {
       v[i] = sl->shape[i].values[rest % sl->shape[i].count], rest /= sl->shape[i].count;
     }
     if (sl->seen[SHAPE_KEYS]) v[7] = v[6];
-    dconv1d_shape s = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], DCONV1D_F32, 1};
-    dconv1d_status st = dconv1d_shape_check(&s);
-    if (st != DCONV1D_OK) {
-      char desc[128], what[320];
-      dconv1d_shape_print(&s, desc, sizeof desc);
-      snprintf(what, sizeof what, "the sweep contains %s: %s", desc, dconv1d_status_string(st));
-      return fail(cur, what);
-    }
-    sw->shapes[sw->nshapes++] = s;
+    if (add_shape(cur, sw, (dconv1d_shape){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], DCONV1D_F32, 1}))
+      return -1;
   }
   return 0;
 }
