@@ -71,24 +71,29 @@ static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
     for (int nt = 0; nt < 2; ++nt)
       for (int beta = 0; beta < 2; ++beta) {
         if (m_of[mt] == 0 || n_of[nt] == 0) continue;
-        dc_brgemm_desc desc = {.m = m_of[mt], .n = n_of[nt], .k = plan->width_block,
-                               .lda = plan->filters_padded, .ldb = plan->panel_width,
+        dc_brgemm_desc desc = {.m = m_of[mt],
+                               .n = n_of[nt],
+                               .k = plan->width_block,
+                               .lda = plan->filters_padded,
+                               .ldb = plan->panel_width,
                                .ldc = plan->filters_padded,
-                               .stride_a = plan->width_block * plan->filters_padded, .stride_b = plan->width_block,
-                               .beta = beta, .dtype = plan->dtype};
+                               .stride_a = plan->width_block * plan->filters_padded,
+                               .stride_b = plan->width_block,
+                               .beta = beta,
+                               .dtype = plan->dtype};
         dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][beta]);
         if (status != DCONV1D_OK) return status;
       }
   return DCONV1D_OK;
 }
 
-dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
-                               int threads, dc_arena_layout *arena) {
+dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
+                               dc_arena_layout *arena) {
   char why[128];
   memset(plan, 0, sizeof *plan);
   set_geometry(plan, shape, config);
-  if (dc_nest_parse(config->bwd_weight.loop_order, wu_loop_letters, plan->reduction == DCONV1D_WU_OWNER,
-                    &plan->nest, why, sizeof why) != 0)
+  if (dc_nest_parse(config->bwd_weight.loop_order, wu_loop_letters, plan->reduction == DCONV1D_WU_OWNER, &plan->nest,
+                    why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
   plan->nest.extent[0] = plan->taps;
   plan->nest.extent[1] = plan->k_blocks;
@@ -99,9 +104,8 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
   plan->dy_panel_at = dc_arena_take(arena, dc_bytes(plan->padded_out_width, plan->filters_padded, esize));
   plan->x_panel_at = dc_arena_take(arena, dc_bytes(plan->channels, plan->panel_width, esize));
-  plan->accumulators_at =
-      dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps, plan->channels * plan->filters_padded,
-                                    (int64_t)sizeof(float)));
+  plan->accumulators_at = dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps,
+                                                        plan->channels * plan->filters_padded, (int64_t)sizeof(float)));
   return DCONV1D_OK;
 }
 
@@ -163,8 +167,7 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
   const int64_t copy = private_sums ? tid : 0;
   float *c = p->accumulators + ((copy * p->taps + s) * p->channels + c0) * p->filters_padded + k0;
   const int64_t a_step = p->width_block * p->filters_padded, b_step = p->width_block;
-  const char *a = (const char *)p->dy_panel +
-                  (size_t)(b0 * a_step + k0 * (p->dtype == DCONV1D_BF16 ? 2 : 1)) * esize;
+  const char *a = (const char *)p->dy_panel + (size_t)(b0 * a_step + k0 * (p->dtype == DCONV1D_BF16 ? 2 : 1)) * esize;
   const char *b = (const char *)p->x_panel + (size_t)(c0 * p->panel_width + b0 * b_step + s * p->dilation) * esize;
   int beta = ctx->accumulate;
   if (p->formulation == DCONV1D_WU_BATCH_WIDTH) {
@@ -186,8 +189,10 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
         for (int copy = 0; copy < p->accumulator_copies; ++copy)
           sum += p->accumulators[copy * copy_stride + (s * C + c) * KP + k];
         int64_t dst = (k * C + c) * S + s;
-        if (p->dtype == DCONV1D_BF16) ((uint16_t *)dwt)[dst] = dconv1d_bf16_from_float(sum);
-        else ((float *)dwt)[dst] = sum;
+        if (p->dtype == DCONV1D_BF16)
+          ((uint16_t *)dwt)[dst] = dconv1d_bf16_from_float(sum);
+        else
+          ((float *)dwt)[dst] = sum;
       }
 }
 
@@ -201,8 +206,10 @@ static void bias_gradient(const dc_wu_plan *p, const void *dy, void *dbias) {
         int64_t at = (image * K + k) * Q + q;
         sum += p->dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((const uint16_t *)dy)[at]) : ((const float *)dy)[at];
       }
-    if (p->dtype == DCONV1D_BF16) ((uint16_t *)dbias)[k] = dconv1d_bf16_from_float((float)sum);
-    else ((float *)dbias)[k] = (float)sum;
+    if (p->dtype == DCONV1D_BF16)
+      ((uint16_t *)dbias)[k] = dconv1d_bf16_from_float((float)sum);
+    else
+      ((float *)dbias)[k] = (float)sum;
   }
 }
 
@@ -220,15 +227,18 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
     serial.par_begin = serial.par_end = 0;
 #pragma omp for schedule(static) nowait
     for (int copy = 0; copy < plan->accumulator_copies; ++copy)
-      if (plan->reduction == DCONV1D_WU_PRIVATE) memset(plan->accumulators + copy * copy_floats, 0, copy_floats * sizeof(float));
+      if (plan->reduction == DCONV1D_WU_PRIVATE)
+        memset(plan->accumulators + copy * copy_floats, 0, copy_floats * sizeof(float));
     for (int64_t image = 0; image < plan->images; ++image) {
       pack_dy(plan, dy, image);
       pack_x(plan, x, image); /* its implicit barrier also covers pack_dy */
       for (int64_t begin = first; begin < last; begin += plan->chunk_blocks) {
-        wu_ctx ctx = {plan, begin, dc_min(begin + plan->chunk_blocks, last),
-                      private_sums || image > 0 || begin > first, tid};
-        if (private_sums) dc_nest_run(&serial, 0, 1, wu_tile, &ctx);
-        else dc_nest_run(&plan->nest, tid, nthreads, wu_tile, &ctx);
+        wu_ctx ctx = {plan, begin, dc_min(begin + plan->chunk_blocks, last), private_sums || image > 0 || begin > first,
+                      tid};
+        if (private_sums)
+          dc_nest_run(&serial, 0, 1, wu_tile, &ctx);
+        else
+          dc_nest_run(&plan->nest, tid, nthreads, wu_tile, &ctx);
       }
 #pragma omp barrier
     }

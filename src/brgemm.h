@@ -19,8 +19,7 @@ typedef struct {
 dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *desc, dc_brgemm *kernel);
 
 /* count >= 1: LIBXSMM computes one product even for a count of 0. */
-static inline void dc_brgemm_run(const dc_brgemm *kernel, const void *a, const void *b, float *c,
-                                 int64_t count) {
+static inline void dc_brgemm_run(const dc_brgemm *kernel, const void *a, const void *b, float *c, int64_t count) {
   unsigned long long batch = (unsigned long long)count;
   if (count > 0) kernel->fn(a, b, c, &batch);
 }

@@ -69,8 +69,8 @@ static dconv1d_status invalid(char *why, size_t why_len, const char *format, con
   return DCONV1D_ERR_BAD_CONFIG;
 }
 
-static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass pass, int need_parallel,
-                                    char *why, size_t why_len) {
+static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass pass, int need_parallel, char *why,
+                                    size_t why_len) {
   const char *name = dconv1d_pass_name(pass);
   char reason[128];
   dc_nest nest;
@@ -112,8 +112,10 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
     return status;
   for (const char *letter = config->bwd_weight.loop_order; !owner && *letter; ++letter)
     if (isupper((unsigned char)*letter))
-      return invalid(why, why_len, "%s.loop_order: with reduce=private threads split the width, so the tile "
-                     "loops must be lowercase%.0lld", "bwd_weight", 0);
+      return invalid(why, why_len,
+                     "%s.loop_order: with reduce=private threads split the width, so the tile "
+                     "loops must be lowercase%.0lld",
+                     "bwd_weight", 0);
   if (shape->dtype == DCONV1D_BF16) {
     if (config->fwd.direct_input || config->bwd_data.direct_input)
       return invalid(why, why_len, "%s.direct_input = %lld: BF16 inputs are always packed (VNNI)",
@@ -210,7 +212,9 @@ static int find_name(const char *const *names, int count, const char *word) {
 static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_config *pc) {
   dconv1d_status st;
   if (!take(cur, dconv1d_pass_name(pass)) || !take(cur, ":"))
-    return parse_error(cur, pass == DCONV1D_FWD ? "expected 'fwd:'" : pass == DCONV1D_BWD_DATA ? "expected ' bwd_data:'" : "expected ' bwd_weight:'");
+    return parse_error(cur, pass == DCONV1D_FWD        ? "expected 'fwd:'"
+                            : pass == DCONV1D_BWD_DATA ? "expected ' bwd_data:'"
+                                                       : "expected ' bwd_weight:'");
   if (!take(cur, "wb=")) return parse_error(cur, "expected 'wb='");
   if ((st = parse_int(cur, &pc->width_block)) != DCONV1D_OK) return st;
   if (!take(cur, ",kb=")) return parse_error(cur, "expected ',kb='");
@@ -221,8 +225,10 @@ static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_co
   if ((st = parse_int(cur, &pc->chunk_blocks)) != DCONV1D_OK) return st;
   pc->direct_input = 0;
   if (pass != DCONV1D_BWD_WEIGHT) {
-    if (take(cur, ",in=direct")) pc->direct_input = 1;
-    else if (!take(cur, ",in=panel")) return parse_error(cur, "expected ',in=panel' or ',in=direct'");
+    if (take(cur, ",in=direct"))
+      pc->direct_input = 1;
+    else if (!take(cur, ",in=panel"))
+      return parse_error(cur, "expected ',in=panel' or ',in=direct'");
   }
   if (!take(cur, ",order=")) return parse_error(cur, "expected ',order='");
   return parse_word(cur, pc->loop_order, sizeof pc->loop_order);

@@ -86,10 +86,16 @@ static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
           for (int beta = 0; beta < 2; ++beta) {
             if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
             if (direct && m_of[mt] + span > plan->in_width) continue; /* no window fits in place */
-            dc_brgemm_desc desc = {.m = m_of[mt], .n = n_of[nt], .k = k_of[kt],
-                                   .lda = direct ? plan->in_width : plan->panel_ld, .ldb = plan->in_ch_padded,
-                                   .ldc = plan->width_block, .stride_a = plan->dilation * (bf16 ? 2 : 1),
-                                   .stride_b = plan->out_ch * plan->in_ch_padded, .beta = beta, .dtype = plan->dtype};
+            dc_brgemm_desc desc = {.m = m_of[mt],
+                                   .n = n_of[nt],
+                                   .k = k_of[kt],
+                                   .lda = direct ? plan->in_width : plan->panel_ld,
+                                   .ldb = plan->in_ch_padded,
+                                   .ldc = plan->width_block,
+                                   .stride_a = plan->dilation * (bf16 ? 2 : 1),
+                                   .stride_b = plan->out_ch * plan->in_ch_padded,
+                                   .beta = beta,
+                                   .dtype = plan->dtype};
             dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][direct][beta]);
             if (status != DCONV1D_OK) return status;
           }
@@ -202,8 +208,7 @@ DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *res
   for (int64_t i = 0; i < n; ++i) dst[i] = src[i] + bias;
 }
 
-DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias,
-                                            int64_t n) {
+DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(src[i] + bias);
 }
 
@@ -250,8 +255,8 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
              (char *)ctx->out + (size_t)out_offset * esize, n, m);
 }
 
-void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias,
-                      void *out, const void *wt, int flip_taps) {
+void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias, void *out,
+                      const void *wt, int flip_taps) {
   panel_state panels[layer->threads];
   conv_ctx ctx = {plan, in, out, bias, layer->thread_scratch, layer->thread_scratch_stride, panels};
 #pragma omp parallel num_threads(layer->threads)

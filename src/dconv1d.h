@@ -29,19 +29,18 @@ typedef enum { DCONV1D_FWD = 0, DCONV1D_BWD_DATA = 1, DCONV1D_BWD_WEIGHT = 2 } d
 
 /* One row per status: name, value, message. The enum and the messages are
  * generated from this one table so they cannot drift apart. */
-#define DCONV1D_STATUS_TABLE(X)                                                         \
-  X(DCONV1D_OK, 0, "success")                                                           \
-  X(DCONV1D_ERR_NULL_ARG, -1, "a required pointer argument is NULL")                   \
-  X(DCONV1D_ERR_BAD_SHAPE, -2,                                                          \
-    "invalid shape: sizes must be >= 1, pads >= 0, and the output width must be >= 1") \
-  X(DCONV1D_ERR_BAD_CONFIG, -3, "invalid config: a knob is out of range for this shape") \
-  X(DCONV1D_ERR_UNSUPPORTED, -4,                                                        \
-    "unsupported: a size exceeds what the GEMM backend can address (32-bit leading dimensions)") \
-  X(DCONV1D_ERR_NO_MEMORY, -5, "out of memory while allocating scratch")                \
-  X(DCONV1D_ERR_KERNEL, -6, "the GEMM backend could not generate a kernel")             \
-  X(DCONV1D_ERR_OVERFLOW, -7, "a size or element count overflows 64-bit arithmetic")    \
-  X(DCONV1D_ERR_PARSE, -8, "text could not be parsed")                                  \
-  X(DCONV1D_ERR_BAD_DTYPE, -9, "unknown data type")                                     \
+#define DCONV1D_STATUS_TABLE(X)                                                                                        \
+  X(DCONV1D_OK, 0, "success")                                                                                          \
+  X(DCONV1D_ERR_NULL_ARG, -1, "a required pointer argument is NULL")                                                   \
+  X(DCONV1D_ERR_BAD_SHAPE, -2, "invalid shape: sizes must be >= 1, pads >= 0, and the output width must be >= 1")      \
+  X(DCONV1D_ERR_BAD_CONFIG, -3, "invalid config: a knob is out of range for this shape")                               \
+  X(DCONV1D_ERR_UNSUPPORTED, -4,                                                                                       \
+    "unsupported: a size exceeds what the GEMM backend can address (32-bit leading dimensions)")                       \
+  X(DCONV1D_ERR_NO_MEMORY, -5, "out of memory while allocating scratch")                                               \
+  X(DCONV1D_ERR_KERNEL, -6, "the GEMM backend could not generate a kernel")                                            \
+  X(DCONV1D_ERR_OVERFLOW, -7, "a size or element count overflows 64-bit arithmetic")                                   \
+  X(DCONV1D_ERR_PARSE, -8, "text could not be parsed")                                                                 \
+  X(DCONV1D_ERR_BAD_DTYPE, -9, "unknown data type")                                                                    \
   X(DCONV1D_ERR_BAD_PASS, -10, "unknown pass")
 
 #define DCONV1D_STATUS_ENUM_ENTRY(name, value, message) name = value,
@@ -73,9 +72,9 @@ typedef struct {
 #define DCONV1D_ORDER_MAX 8
 
 typedef struct {
-  int64_t width_block;  /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
-  int64_t k_block;      /* filters per block */
-  int64_t c_block;      /* input channels per block */
+  int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
+  int64_t k_block;     /* filters per block */
+  int64_t c_block;     /* input channels per block */
   /* Width blocks per cache chunk. fwd, bwd_data: each thread packs the input
    * of up to this many consecutive width blocks (all channels, zero-padded,
    * VNNI for BF16) into a compact panel and runs their tiles from it.
@@ -92,7 +91,7 @@ typedef struct {
 } dconv1d_pass_config;
 
 typedef enum {
-  DCONV1D_WU_BATCH_WIDTH = 0, /* one BRGEMM per tile reduces all width blocks: accumulator stays in registers */
+  DCONV1D_WU_BATCH_WIDTH = 0,   /* one BRGEMM per tile reduces all width blocks: accumulator stays in registers */
   DCONV1D_WU_GEMM_PER_BLOCK = 1 /* one GEMM per width block, accumulator reloaded (the reference's way) */
 } dconv1d_wu_formulation;
 
@@ -114,8 +113,8 @@ double dconv1d_flops(const dconv1d_shape *shape); /* 2*n*c*k*s*q, the same for e
 
 dconv1d_status dconv1d_create(dconv1d_layer **layer, const dconv1d_shape *shape,
                               const dconv1d_config *config /* NULL: the library's choice */);
-dconv1d_status dconv1d_forward(dconv1d_layer *layer, const void *x, const void *wt,
-                               const void *bias /* NULL ok */, void *y);
+dconv1d_status dconv1d_forward(dconv1d_layer *layer, const void *x, const void *wt, const void *bias /* NULL ok */,
+                               void *y);
 dconv1d_status dconv1d_backward_data(dconv1d_layer *layer, const void *dy, const void *wt, void *dx);
 dconv1d_status dconv1d_backward_weight(dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
                                        void *dbias /* NULL ok */);
@@ -159,8 +158,8 @@ int dconv1d_shape_print(const dconv1d_shape *shape, char *buf, size_t len);
 /* ---- configs --------------------------------------------------------------- */
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config);
 /* OK, or BAD_CONFIG with a message naming the wrong knob written to why. */
-dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config,
-                                       char *why, size_t why_len);
+dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d_config *config, char *why,
+                                       size_t why_len);
 /* One line of text, e.g.
  * "fwd:wb=64,kb=16,cb=16,chunk=57,in=panel,order=NWk bwd_data:... bwd_weight:...,order=Skc,form=batch,reduce=owner".
  * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
@@ -181,12 +180,11 @@ float dconv1d_bf16_to_float(uint16_t value);
 
 /* ---- double-precision reference (slow; for checking) -------------------
  * Same layouts as the layer, every tensor in double; bias/dbias may be NULL. */
-dconv1d_status dconv1d_ref_forward(const dconv1d_shape *shape, const double *x, const double *wt,
-                                   const double *bias, double *y);
-dconv1d_status dconv1d_ref_backward_data(const dconv1d_shape *shape, const double *dy, const double *wt,
-                                         double *dx);
-dconv1d_status dconv1d_ref_backward_weight(const dconv1d_shape *shape, const double *x, const double *dy,
-                                           double *dwt, double *dbias);
+dconv1d_status dconv1d_ref_forward(const dconv1d_shape *shape, const double *x, const double *wt, const double *bias,
+                                   double *y);
+dconv1d_status dconv1d_ref_backward_data(const dconv1d_shape *shape, const double *dy, const double *wt, double *dx);
+dconv1d_status dconv1d_ref_backward_weight(const dconv1d_shape *shape, const double *x, const double *dy, double *dwt,
+                                           double *dbias);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@ typedef struct {
 } field_spec;
 
 static const field_spec fields[] = {
-    {"n", 0, 1, 1}, {"c", 1, 0, 1}, {"k", 1, 0, 1}, {"w", 1, 0, 1},
+    {"n", 0, 1, 1}, {"c", 1, 0, 1}, {"k", 1, 0, 1},  {"w", 1, 0, 1},
     {"s", 1, 0, 1}, {"d", 0, 1, 1}, {"pl", 0, 0, 0}, {"pr", 0, 0, 0},
 };
 enum { FIELD_COUNT = sizeof fields / sizeof *fields };

@@ -66,8 +66,10 @@ static inline size_t dc_bytes(int64_t a, int64_t b, int64_t c) {
 
 static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
   size_t at = arena->used;
-  if (bytes >= SIZE_MAX / 2 || arena->used >= SIZE_MAX / 2) arena->used = SIZE_MAX / 2;
-  else arena->used += dc_align_up(bytes);
+  if (bytes >= SIZE_MAX / 2 || arena->used >= SIZE_MAX / 2)
+    arena->used = SIZE_MAX / 2;
+  else
+    arena->used += dc_align_up(bytes);
   return at;
 }
 
@@ -79,17 +81,17 @@ static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
 typedef struct {
   dconv1d_dtype dtype;
   int64_t images, in_ch, out_ch, in_width, out_width, taps, dilation, offset;
-  int64_t in_ch_padded;  /* BF16 reduces channels in pairs: rounded up to even */
+  int64_t in_ch_padded;                     /* BF16 reduces channels in pairs: rounded up to even */
   int64_t width_block, out_block, in_block; /* clamped to the extents */
   int64_t width_blocks, out_blocks, in_blocks;
-  int64_t chunk_blocks;  /* width blocks one panel holds */
-  int64_t panel_ld;      /* pixels per panel row (VNNI: per row pair) */
-  dc_nest nest;          /* canonical dims: 0 = image, 1 = width block, 2 = out block */
-  int direct_input;      /* FP32: interior tiles read the input in place */
+  int64_t chunk_blocks; /* width blocks one panel holds */
+  int64_t panel_ld;     /* pixels per panel row (VNNI: per row pair) */
+  dc_nest nest;         /* canonical dims: 0 = image, 1 = width block, 2 = out block */
+  int direct_input;     /* FP32: interior tiles read the input in place */
   /* [m is tail][n is tail][k is tail][A read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
-  void *weights;         /* relaid out each call: [taps][out_ch][in_ch_padded] */
-  size_t weights_at;     /* its arena offset */
+  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded] */
+  size_t weights_at; /* its arena offset */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
 
@@ -108,11 +110,11 @@ typedef struct {
   int64_t panel_width;      /* padded_out_width + (taps-1)*d: x panel row length */
   dconv1d_wu_formulation formulation;
   dconv1d_wu_reduction reduction;
-  dc_nest nest;             /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
-  dc_brgemm kernels[2][2][2]; /* [m is tail][n is tail][beta] */
-  void *dy_panel;           /* one image of dy, transposed: [padded_out_width][filters_padded] */
-  void *x_panel;            /* one image of x, zero-padded: [C][panel_width] */
-  float *accumulators;      /* [copies][taps][C][filters_padded] */
+  dc_nest nest;                                    /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
+  dc_brgemm kernels[2][2][2];                      /* [m is tail][n is tail][beta] */
+  void *dy_panel;                                  /* one image of dy, transposed: [padded_out_width][filters_padded] */
+  void *x_panel;                                   /* one image of x, zero-padded: [C][panel_width] */
+  float *accumulators;                             /* [copies][taps][C][filters_padded] */
   size_t dy_panel_at, x_panel_at, accumulators_at; /* arena offsets */
   int accumulator_copies;
 } dc_wu_plan;
@@ -127,17 +129,17 @@ struct dconv1d_layer {
   dc_wu_plan wu;
   char *thread_scratch; /* threads * thread_scratch_stride bytes */
   size_t thread_scratch_stride;
-  char *arena;          /* every buffer above points into it */
+  char *arena; /* every buffer above points into it */
 };
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                                  const dconv1d_pass_config *config, dc_arena_layout *arena);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
-void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias,
-                      void *out, const void *wt, int flip_taps);
+void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias, void *out,
+                      const void *wt, int flip_taps);
 
-dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config,
-                               int threads, dc_arena_layout *arena);
+dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
+                               dc_arena_layout *arena);
 /* Overrides config's part for pass with the tuned row for (shape, threads),
  * exact or nearest valid; returns 1 and describes the row in source, or 0. */
 int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,

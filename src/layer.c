@@ -3,10 +3,10 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include "internal.h"
 #include <omp.h>
-#include <sys/mman.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* One allocation for all scratch, on transparent huge pages where the
  * system allows them (see dc_arena_layout). */
@@ -22,8 +22,7 @@ static char *arena_alloc(size_t bytes) {
 static dconv1d_status plan_layer(dconv1d_layer *layer) {
   dconv1d_status status;
   dc_arena_layout arena = {0};
-  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd, &arena)) !=
-          DCONV1D_OK ||
+  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd, &arena)) != DCONV1D_OK ||
       (status = dc_conv_plan_init(&layer->bwd_data, &layer->shape, DCONV1D_BWD_DATA, &layer->config.bwd_data,
                                   &arena)) != DCONV1D_OK ||
       (status = dc_wu_plan_init(&layer->wu, &layer->shape, &layer->config, layer->threads, &arena)) != DCONV1D_OK)
@@ -74,7 +73,8 @@ dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, c
   layer->threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   if (config) {
     layer->config = *config;
-    for (int pass = 0; pass < 3; ++pass) snprintf(layer->pass_source[pass], sizeof layer->pass_source[pass], "explicit");
+    for (int pass = 0; pass < 3; ++pass)
+      snprintf(layer->pass_source[pass], sizeof layer->pass_source[pass], "explicit");
   } else if ((status = choose_config(layer)) != DCONV1D_OK) {
     free(layer);
     return status;

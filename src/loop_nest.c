@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_nest *nest, char *why,
-                  size_t why_len) {
+int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_nest *nest, char *why, size_t why_len) {
   size_t dims = strlen(letters);
   int seen[DC_NEST_DIMS] = {0};
   if (!order || strlen(order) != dims) {
@@ -22,7 +21,8 @@ int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_
     seen[hit - letters] = 1;
     nest->perm[level] = (int)(hit - letters);
     if (isupper((unsigned char)order[level])) {
-      if (nest->par_begin < 0) nest->par_begin = (int)level;
+      if (nest->par_begin < 0)
+        nest->par_begin = (int)level;
       else if (nest->par_end != (int)level) {
         snprintf(why, why_len, "loop order '%s': the uppercase (parallel) loops must be adjacent", order);
         return -1;

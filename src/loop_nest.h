@@ -9,15 +9,14 @@
 #define DC_NEST_DIMS 3
 
 typedef struct {
-  int perm[DC_NEST_DIMS];        /* perm[level] = canonical dim index at that level */
-  int64_t extent[DC_NEST_DIMS];  /* by canonical dim index */
-  int par_begin, par_end;        /* levels [par_begin, par_end) are parallel */
+  int perm[DC_NEST_DIMS];       /* perm[level] = canonical dim index at that level */
+  int64_t extent[DC_NEST_DIMS]; /* by canonical dim index */
+  int par_begin, par_end;       /* levels [par_begin, par_end) are parallel */
 } dc_nest;
 
 /* Parses order against canonical letters (e.g. "nwk"); 0 on success, else -1
  * with why filled. need_parallel: at least one uppercase letter. */
-int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_nest *nest, char *why,
-                  size_t why_len);
+int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_nest *nest, char *why, size_t why_len);
 
 typedef void (*dc_tile_fn)(void *ctx, const int64_t coord[DC_NEST_DIMS], int tid);
 

@@ -10,8 +10,7 @@ static int add_ok(int64_t a, int64_t b, int64_t *out) { return !__builtin_add_ov
 static dconv1d_status out_width_checked(const dconv1d_shape *shape, int64_t *out_width) {
   int64_t span, padded, q;
   if (!mul_ok(shape->s - 1, shape->d, &span)) return DCONV1D_ERR_OVERFLOW;
-  if (!add_ok(shape->w, shape->pad_l, &padded) || !add_ok(padded, shape->pad_r, &padded))
-    return DCONV1D_ERR_OVERFLOW;
+  if (!add_ok(shape->w, shape->pad_l, &padded) || !add_ok(padded, shape->pad_r, &padded)) return DCONV1D_ERR_OVERFLOW;
   q = padded - span;
   if (q <= 0) return DCONV1D_ERR_BAD_SHAPE;
   *out_width = q;
@@ -31,13 +30,11 @@ dconv1d_status dconv1d_shape_check(const dconv1d_shape *shape) {
   /* Element counts of every tensor, in bytes with headroom for padding and
    * for the widest element type. */
   const int64_t headroom = 64;
-  if (!mul_ok(shape->n, shape->c, &count) || !mul_ok(count, shape->w, &count) ||
-      !mul_ok(count, headroom, &count))
+  if (!mul_ok(shape->n, shape->c, &count) || !mul_ok(count, shape->w, &count) || !mul_ok(count, headroom, &count))
     return DCONV1D_ERR_OVERFLOW;
   if (!mul_ok(shape->n, shape->k, &count) || !mul_ok(count, q, &count) || !mul_ok(count, headroom, &count))
     return DCONV1D_ERR_OVERFLOW;
-  if (!mul_ok(shape->k, shape->c, &count) || !mul_ok(count, shape->s, &count) ||
-      !mul_ok(count, headroom, &count))
+  if (!mul_ok(shape->k, shape->c, &count) || !mul_ok(count, shape->s, &count) || !mul_ok(count, headroom, &count))
     return DCONV1D_ERR_OVERFLOW;
   return DCONV1D_OK;
 }

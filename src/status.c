@@ -3,8 +3,8 @@
 
 const char *dconv1d_status_string(dconv1d_status status) {
   switch (status) {
-#define DCONV1D_STATUS_CASE(name, value, message) \
-  case name:                                      \
+#define DCONV1D_STATUS_CASE(name, value, message)                                                                      \
+  case name:                                                                                                           \
     return message;
     DCONV1D_STATUS_TABLE(DCONV1D_STATUS_CASE)
 #undef DCONV1D_STATUS_CASE

@@ -32,9 +32,11 @@ static dconv1d_status parse_row(const char *line, tuned_row *row, char *why, siz
   int threads = 0, consumed = 0;
   double gflops, peak, vs_onednn, vs_default;
   memset(row, 0, sizeof *row);
-  if (sscanf(line, "%95s %15s %7s %d %lf %lf %lf %lf %n", descriptor, pass, dtype, &threads, &gflops, &peak,
-             &vs_onednn, &vs_default, &consumed) != 8 || consumed == 0) {
-    snprintf(why, why_len, "column 1: expected DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG");
+  if (sscanf(line, "%95s %15s %7s %d %lf %lf %lf %lf %n", descriptor, pass, dtype, &threads, &gflops, &peak, &vs_onednn,
+             &vs_default, &consumed) != 8 ||
+      consumed == 0) {
+    snprintf(why, why_len,
+             "column 1: expected DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG");
     return DCONV1D_ERR_PARSE;
   }
   char inner[200];
@@ -158,9 +160,12 @@ int dconv1d_tuned_count(void) {
 
 /* Distance between shapes on a log scale (pads as log(1 + pad)). */
 static double shape_distance(const dconv1d_shape *a, const dconv1d_shape *b) {
-  const double pairs[][2] = {{(double)a->n, (double)b->n}, {(double)a->c, (double)b->c},
-                             {(double)a->k, (double)b->k}, {(double)a->w, (double)b->w},
-                             {(double)a->s, (double)b->s}, {(double)a->d, (double)b->d},
+  const double pairs[][2] = {{(double)a->n, (double)b->n},
+                             {(double)a->c, (double)b->c},
+                             {(double)a->k, (double)b->k},
+                             {(double)a->w, (double)b->w},
+                             {(double)a->s, (double)b->s},
+                             {(double)a->d, (double)b->d},
                              {1.0 + (double)a->pad_l, 1.0 + (double)b->pad_l},
                              {1.0 + (double)a->pad_r, 1.0 + (double)b->pad_r}};
   double sum = 0.0;
@@ -226,8 +231,10 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
     }
     if (best) {
       take_pass(config, best, pass, best_distance < 0);
-      if (best_distance < 0) snprintf(source, source_len, "tuned");
-      else snprintf(source, source_len, "nearest %s/threads:%d", best->descriptor, best->shape.threads);
+      if (best_distance < 0)
+        snprintf(source, source_len, "tuned");
+      else
+        snprintf(source, source_len, "nearest %s/threads:%d", best->descriptor, best->shape.threads);
       found = 1;
     }
   }

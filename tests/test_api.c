@@ -15,9 +15,17 @@ static dconv1d_shape base_shape(void) {
 }
 
 static void test_status_table(void) {
-  const dconv1d_status all[] = {DCONV1D_OK, DCONV1D_ERR_NULL_ARG, DCONV1D_ERR_BAD_SHAPE, DCONV1D_ERR_BAD_CONFIG,
-                                DCONV1D_ERR_UNSUPPORTED, DCONV1D_ERR_NO_MEMORY, DCONV1D_ERR_KERNEL,
-                                DCONV1D_ERR_OVERFLOW, DCONV1D_ERR_PARSE, DCONV1D_ERR_BAD_DTYPE, DCONV1D_ERR_BAD_PASS};
+  const dconv1d_status all[] = {DCONV1D_OK,
+                                DCONV1D_ERR_NULL_ARG,
+                                DCONV1D_ERR_BAD_SHAPE,
+                                DCONV1D_ERR_BAD_CONFIG,
+                                DCONV1D_ERR_UNSUPPORTED,
+                                DCONV1D_ERR_NO_MEMORY,
+                                DCONV1D_ERR_KERNEL,
+                                DCONV1D_ERR_OVERFLOW,
+                                DCONV1D_ERR_PARSE,
+                                DCONV1D_ERR_BAD_DTYPE,
+                                DCONV1D_ERR_BAD_PASS};
   const int count = (int)(sizeof all / sizeof *all);
   CHECK_EQ_INT(DCONV1D_OK, 0);
   for (int i = 0; i < count; ++i) {
@@ -35,7 +43,7 @@ static void test_status_table(void) {
 
 static void test_shapes(void) {
   dconv1d_shape sh = base_shape();
-  CHECK_EQ_INT(dconv1d_out_width(&sh), -1); /* 400 - 50*8 = 0: no output */
+  CHECK_EQ_INT(dconv1d_out_width(&sh), -1);                      /* 400 - 50*8 = 0: no output */
   CHECK_EQ_INT(dconv1d_shape_check(&sh), DCONV1D_ERR_BAD_SHAPE); /* q = 0 */
   sh.w = 60400;
   CHECK_EQ_INT(dconv1d_out_width(&sh), 60000);
@@ -163,40 +171,54 @@ static void test_config_validation(void) {
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_config_validate(NULL, &cfg, why, sizeof why), DCONV1D_ERR_NULL_ARG);
   CHECK_EQ_INT(dconv1d_config_default(NULL, &cfg), DCONV1D_ERR_NULL_ARG);
-  bad = cfg; bad.bwd_data.k_block = -3;
+  bad = cfg;
+  bad.bwd_data.k_block = -3;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "bwd_data.k_block") != NULL);
-  bad = cfg; bad.fwd.c_block = 15; /* odd reduction block for bf16 */
+  bad = cfg;
+  bad.fwd.c_block = 15; /* odd reduction block for bf16 */
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.c_block") != NULL && strstr(why, "even") != NULL);
-  bad = cfg; bad.bwd_weight.width_block = 255;
+  bad = cfg;
+  bad.bwd_weight.width_block = 255;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "bwd_weight.width_block") != NULL);
-  bad = cfg; strcpy(bad.fwd.loop_order, "nwx");
+  bad = cfg;
+  strcpy(bad.fwd.loop_order, "nwx");
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.loop_order") != NULL);
-  bad = cfg; strcpy(bad.bwd_data.loop_order, "NwK"); /* parallel loops not adjacent */
+  bad = cfg;
+  strcpy(bad.bwd_data.loop_order, "NwK"); /* parallel loops not adjacent */
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "adjacent") != NULL);
-  bad = cfg; strcpy(bad.fwd.loop_order, "nwk"); /* nothing parallel */
+  bad = cfg;
+  strcpy(bad.fwd.loop_order, "nwk"); /* nothing parallel */
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
-  bad = cfg; strcpy(bad.fwd.loop_order, "nnk");
+  bad = cfg;
+  strcpy(bad.fwd.loop_order, "nnk");
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
-  bad = cfg; memset(bad.fwd.loop_order, 'N', DCONV1D_ORDER_MAX); /* unterminated */
+  bad = cfg;
+  memset(bad.fwd.loop_order, 'N', DCONV1D_ORDER_MAX); /* unterminated */
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
-  bad = cfg; bad.wu_reduction = DCONV1D_WU_PRIVATE; strcpy(bad.bwd_weight.loop_order, "Skc");
+  bad = cfg;
+  bad.wu_reduction = DCONV1D_WU_PRIVATE;
+  strcpy(bad.bwd_weight.loop_order, "Skc");
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "private") != NULL);
-  bad = cfg; bad.fwd.direct_input = 1; /* BF16 always packs */
+  bad = cfg;
+  bad.fwd.direct_input = 1; /* BF16 always packs */
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.direct_input") != NULL);
-  bad = cfg; bad.bwd_weight.direct_input = 1;
+  bad = cfg;
+  bad.bwd_weight.direct_input = 1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "bwd_weight.direct_input") != NULL);
-  bad = cfg; bad.fwd.chunk_blocks = -1;
+  bad = cfg;
+  bad.fwd.chunk_blocks = -1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.chunk_blocks") != NULL);
-  bad = cfg; bad.wu_formulation = (dconv1d_wu_formulation)9;
+  bad = cfg;
+  bad.wu_formulation = (dconv1d_wu_formulation)9;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "wu_formulation") != NULL);
 }
@@ -228,16 +250,20 @@ static void test_config_text(void) {
   dconv1d_config_print(&back, again, sizeof again);
   CHECK(strcmp(text, again) == 0);
   printf("config text: %s\n", text);
-  const char *broken[] = {"", "fwd:", "fwd:wb=64", "bwd_data:wb=1,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=direct,"
-                          "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner trailing",
-                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=fast,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
-                          "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner",
-                          "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
-                          "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
-                          "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
-                          "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
-                          "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner"};
+  const char *broken[] = {
+      "",
+      "fwd:",
+      "fwd:wb=64",
+      "bwd_data:wb=1,kb=1,cb=1,order=NWk",
+      "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=direct,"
+      "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner trailing",
+      "fwd:wb=64,kb=16,cb=16,chunk=1,in=fast,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
+      "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner",
+      "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
+      "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
+      "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
+      "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
+      "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner"};
   back = cfg;
   for (size_t i = 0; i < sizeof broken / sizeof *broken; ++i) {
     CHECK_EQ_INT(dconv1d_config_parse(broken[i], &back, why, sizeof why), DCONV1D_ERR_PARSE);

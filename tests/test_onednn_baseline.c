@@ -19,9 +19,12 @@ static void check_pass(const dconv1d_shape *sh, dconv1d_pass pass) {
   dc_fill_random(bias, sh->k, sh->dtype, 4);
   dconv1d_layer *layer;
   CHECK_EQ_INT(dconv1d_create(&layer, sh, NULL), DCONV1D_OK);
-  if (pass == DCONV1D_FWD) dconv1d_forward(layer, x, wt, bias, expected);
-  else if (pass == DCONV1D_BWD_DATA) dconv1d_backward_data(layer, dy, wt, expected);
-  else dconv1d_backward_weight(layer, x, dy, expected, NULL);
+  if (pass == DCONV1D_FWD)
+    dconv1d_forward(layer, x, wt, bias, expected);
+  else if (pass == DCONV1D_BWD_DATA)
+    dconv1d_backward_data(layer, dy, wt, expected);
+  else
+    dconv1d_backward_weight(layer, x, dy, expected, NULL);
   dc_onednn_inputs in = {x, wt, bias, dy};
   dc_onednn *b = NULL;
   dc_onednn_info info;
@@ -41,8 +44,10 @@ static void check_pass(const dconv1d_shape *sh, dconv1d_pass pass) {
     dc_onednn_destroy(b);
   }
   /* a wrong expected output: no candidate may pass */
-  if (sh->dtype == DCONV1D_BF16) ((uint16_t *)expected)[0] ^= 0x4000;
-  else ((float *)expected)[0] += 1000.0f;
+  if (sh->dtype == DCONV1D_BF16)
+    ((uint16_t *)expected)[0] ^= 0x4000;
+  else
+    ((float *)expected)[0] += 1000.0f;
   CHECK_EQ_INT(dc_onednn_create(&b, sh, pass, &in, expected, &info, why, sizeof why), -1);
   CHECK(strstr(why, "no correct oneDNN candidate") != NULL);
   dconv1d_destroy(layer);

@@ -48,8 +48,10 @@ static tensor tensor_random(int64_t count, dconv1d_dtype dtype) {
 static tensor tensor_nan(int64_t count, dconv1d_dtype dtype) {
   tensor t = {malloc((size_t)count * 4), malloc((size_t)count * sizeof(double)), count};
   for (int64_t i = 0; i < count; ++i) {
-    if (dtype == DCONV1D_BF16) ((uint16_t *)t.data)[i] = 0x7fc0;
-    else ((float *)t.data)[i] = NAN;
+    if (dtype == DCONV1D_BF16)
+      ((uint16_t *)t.data)[i] = 0x7fc0;
+    else
+      ((float *)t.data)[i] = NAN;
   }
   return t;
 }
@@ -95,8 +97,7 @@ static void random_order(char *out, const char *letters, int need_parallel) {
     perm[j] = t;
   }
   int begin = (int)rng_below(3), end = begin + 1 + (int)rng_below(3 - begin);
-  for (int i = 0; i < 3; ++i)
-    out[i] = (char)(need_parallel && i >= begin && i < end ? perm[i] - 'a' + 'A' : perm[i]);
+  for (int i = 0; i < 3; ++i) out[i] = (char)(need_parallel && i >= begin && i < end ? perm[i] - 'a' + 'A' : perm[i]);
   out[3] = '\0';
 }
 
@@ -148,9 +149,9 @@ static void random_shape(dconv1d_shape *sh, dconv1d_dtype dtype) {
 
 static void describe(const dconv1d_shape *sh, const char *cfg_text, uint64_t seed) {
   fprintf(stderr, "  shape n%lldc%lldk%lldw%llds%lldd%lldpl%lldpr%lld %s threads %d, config '%s', seed %llu\n",
-          (long long)sh->n, (long long)sh->c, (long long)sh->k, (long long)sh->w, (long long)sh->s,
-          (long long)sh->d, (long long)sh->pad_l, (long long)sh->pad_r, dconv1d_dtype_name(sh->dtype),
-          sh->threads, cfg_text, (unsigned long long)seed);
+          (long long)sh->n, (long long)sh->c, (long long)sh->k, (long long)sh->w, (long long)sh->s, (long long)sh->d,
+          (long long)sh->pad_l, (long long)sh->pad_r, dconv1d_dtype_name(sh->dtype), sh->threads, cfg_text,
+          (unsigned long long)seed);
 }
 
 static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t seed) {
@@ -181,11 +182,15 @@ static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t
   dconv1d_ref_backward_weight(sh, ax, ady, mdwt, mdbias);
   int failed = 0;
   const double tol = sh->dtype == DCONV1D_BF16 ? 1e-2 : 1e-5;
-  struct { const char *name; dconv1d_status status; tensor *out; const double *magnitude; } runs[4] = {
-      {"fwd", dconv1d_forward(layer, x.data, wt.data, with_bias ? bias.data : NULL, y.data), &y, my},
-      {"bwd_data", dconv1d_backward_data(layer, dy.data, wt.data, dx.data), &dx, mdx},
-      {"bwd_weight", dconv1d_backward_weight(layer, x.data, dy.data, dwt.data, dbias.data), &dwt, mdwt},
-      {"bwd_weight(bias)", DCONV1D_OK, &dbias, mdbias}};
+  struct {
+    const char *name;
+    dconv1d_status status;
+    tensor *out;
+    const double *magnitude;
+  } runs[4] = {{"fwd", dconv1d_forward(layer, x.data, wt.data, with_bias ? bias.data : NULL, y.data), &y, my},
+               {"bwd_data", dconv1d_backward_data(layer, dy.data, wt.data, dx.data), &dx, mdx},
+               {"bwd_weight", dconv1d_backward_weight(layer, x.data, dy.data, dwt.data, dbias.data), &dwt, mdwt},
+               {"bwd_weight(bias)", DCONV1D_OK, &dbias, mdbias}};
   for (int r = 0; r < 4; ++r) {
     double err = rel_error(runs[r].out, runs[r].magnitude, sh->dtype);
     ++check_count;
@@ -207,12 +212,12 @@ static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t
 /* Shapes every run covers, whatever the seed. */
 static void fixed_cases(dconv1d_dtype dtype) {
   static const dconv1d_shape shapes[] = {
-      {1, 15, 15, 1000, 51, 8, 0, 0, 0, 0},    {1, 15, 15, 600, 51, 8, 200, 200, 0, 0},
-      {3, 1, 15, 500, 51, 8, 200, 200, 0, 2},  {2, 15, 1, 300, 1, 1, 0, 0, 0, 2},
-      {1, 17, 16, 401, 1, 1, 0, 0, 0, 1},      {1, 16, 16, 1601, 51, 32, 0, 0, 0, 2},
-      {1, 2, 2, 1, 1, 1, 0, 0, 0, 1},          {1, 3, 5, 1, 9, 2, 8, 8, 0, 1},
-      {1, 64, 64, 450, 9, 8, 0, 0, 0, 2},      {3, 16, 17, 77, 2, 32, 40, 0, 0, 2},
-      {1, 1, 1, 1, 51, 32, 800, 800, 0, 1},     {1, 5, 3, 20, 9, 1, 100, 3, 0, 2},
+      {1, 15, 15, 1000, 51, 8, 0, 0, 0, 0},   {1, 15, 15, 600, 51, 8, 200, 200, 0, 0},
+      {3, 1, 15, 500, 51, 8, 200, 200, 0, 2}, {2, 15, 1, 300, 1, 1, 0, 0, 0, 2},
+      {1, 17, 16, 401, 1, 1, 0, 0, 0, 1},     {1, 16, 16, 1601, 51, 32, 0, 0, 0, 2},
+      {1, 2, 2, 1, 1, 1, 0, 0, 0, 1},         {1, 3, 5, 1, 9, 2, 8, 8, 0, 1},
+      {1, 64, 64, 450, 9, 8, 0, 0, 0, 2},     {3, 16, 17, 77, 2, 32, 40, 0, 0, 2},
+      {1, 1, 1, 1, 51, 32, 800, 800, 0, 1},   {1, 5, 3, 20, 9, 1, 100, 3, 0, 2},
   };
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i) {
     dconv1d_shape sh = shapes[i];

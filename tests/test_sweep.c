@@ -41,7 +41,8 @@ int main(void) {
   CHECK(sw.nthreads == 2 && sw.threads[1] == 2);
   dc_sweep_free(&sw);
 
-  CHECK_EQ_INT(dc_sweep_parse("name = dilation\nc=1\nk=1\nw=500\ns=3\nd = 1..32 +8\npl = 1\n", "x", &sw, why, sizeof why), 0);
+  CHECK_EQ_INT(
+      dc_sweep_parse("name = dilation\nc=1\nk=1\nw=500\ns=3\nd = 1..32 +8\npl = 1\n", "x", &sw, why, sizeof why), 0);
   CHECK(strcmp(sw.name, "dilation") == 0 && sw.nshapes == 4 && sw.shapes[3].d == 25 && sw.shapes[0].pad_r == 0);
   CHECK(sw.npasses == 3 && sw.ndtypes == 2 && sw.nthreads == 1 && sw.threads[0] == 1);
   dc_sweep_free(&sw);
@@ -59,8 +60,9 @@ int main(void) {
   rejected("c=1\nk=1\nw=300\ns=3\nthreads = 0\n", "t.sweep:5:", "thread counts");
   rejected("c=1\nk=1\nw=300\ns=3\npl = 2\npad = 1\n", "t.sweep:6:1", "given twice");
   rejected("c = 99999999999999999999\n", "t.sweep:1:5", "out of range");
-  CHECK_EQ_INT(dc_sweep_parse("shapes = n1c15k15w60000s51d8pl200pr200, c1k15w300s3\ndtype = f32\n", "a", &sw, why,
-                              sizeof why), 0);
+  CHECK_EQ_INT(
+      dc_sweep_parse("shapes = n1c15k15w60000s51d8pl200pr200, c1k15w300s3\ndtype = f32\n", "a", &sw, why, sizeof why),
+      0);
   CHECK(sw.nshapes == 2 && sw.shapes[0].pad_l == 200 && sw.shapes[1].c == 1 && sw.shapes[1].n == 1);
   dc_sweep_free(&sw);
   rejected("shapes = c1k15w300s3, c1k15w300x3\n", "t.sweep:1:32", "missing");

@@ -49,7 +49,8 @@ static void test_search_space(void) {
         dconv1d_config_print(&c.configs[0], got, sizeof got);
         CHECK(strcmp(got, want) == 0); /* the default comes first */
         int invalid = 0, duplicates = 0, checked = c.count < 300 ? c.count : 300;
-        for (int i = 0; i < c.count; ++i) invalid += dconv1d_config_validate(&shape, &c.configs[i], NULL, 0) != DCONV1D_OK;
+        for (int i = 0; i < c.count; ++i)
+          invalid += dconv1d_config_validate(&shape, &c.configs[i], NULL, 0) != DCONV1D_OK;
         for (int i = 0; i < checked; ++i) {
           dconv1d_config_print(&c.configs[i], got, sizeof got);
           for (int j = 0; j < i; ++j) {
@@ -69,17 +70,18 @@ static void test_log_and_header(void) {
   char log_path[128], header[128], line[2048], why[512];
   snprintf(log_path, sizeof log_path, "%s/log.jsonl", dir);
   snprintf(header, sizeof header, "%s/tuned.h", dir);
-  snprintf(line, sizeof line,
-           "{\"type\":\"header\",\"strategy\":\"halving\",\"budget\":1.000,\"provenance\":{\"cpu_model\": \"test\"}}\n"
-           "{\"type\":\"candidate\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"round\":0,\"config\":\"%s\","
-           "\"status\":\"ok\",\"reason\":\"\",\"ratio\":1.20000,\"ms\":0.50000}\n"
-           "{\"type\":\"result\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"descriptor\":\"n1c15k15w2400s51d8\","
-           "\"pass\":\"fwd\",\"dtype\":\"f32\",\"threads\":1,\"config\":\"%s\",\"gflops\":150.000,\"peak_pct\":85.00,"
-           "\"vs_onednn\":1.0100,\"vs_default\":1.2000,\"onednn_impl\":\"brgconv\",\"candidates\":7,\"seconds\":3.00,"
-           "\"strategy\":\"halving\"}\n"
-           "{\"type\":\"candidate\",\"key\":\"n1c15k15w2400s51d8/bwd_data/f32/threads:1\",\"round\":0,\"config\":\"%s\","
-           "\"status\":\"ok\",\"reason\":\"\",\"ratio\":0.90000,\"ms\":0.60000}\n",
-           config_text, config_text, config_text);
+  snprintf(
+      line, sizeof line,
+      "{\"type\":\"header\",\"strategy\":\"halving\",\"budget\":1.000,\"provenance\":{\"cpu_model\": \"test\"}}\n"
+      "{\"type\":\"candidate\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"round\":0,\"config\":\"%s\","
+      "\"status\":\"ok\",\"reason\":\"\",\"ratio\":1.20000,\"ms\":0.50000}\n"
+      "{\"type\":\"result\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"descriptor\":\"n1c15k15w2400s51d8\","
+      "\"pass\":\"fwd\",\"dtype\":\"f32\",\"threads\":1,\"config\":\"%s\",\"gflops\":150.000,\"peak_pct\":85.00,"
+      "\"vs_onednn\":1.0100,\"vs_default\":1.2000,\"onednn_impl\":\"brgconv\",\"candidates\":7,\"seconds\":3.00,"
+      "\"strategy\":\"halving\"}\n"
+      "{\"type\":\"candidate\",\"key\":\"n1c15k15w2400s51d8/bwd_data/f32/threads:1\",\"round\":0,\"config\":\"%s\","
+      "\"status\":\"ok\",\"reason\":\"\",\"ratio\":0.90000,\"ms\":0.60000}\n",
+      config_text, config_text, config_text);
   /* a killed run: the last record cut in half */
   char killed[4096];
   snprintf(killed, sizeof killed, "%s{\"type\":\"candidate\",\"key\":\"n1c15", line);
@@ -99,7 +101,8 @@ static void test_log_and_header(void) {
   CHECK_EQ_INT(dc_tune_log_open(&log, log_path, why, sizeof why), 0);
   CHECK(dc_tune_log_finished(&log, "n1c15k15w2400s51d8/fwd/f32/threads:1"));
   CHECK(!dc_tune_log_finished(&log, "n1c15k15w2400s51d8/bwd_data/f32/threads:1"));
-  const dc_candidate_record *memo = dc_tune_log_recall(&log, "n1c15k15w2400s51d8/bwd_data/f32/threads:1", 0, config_text);
+  const dc_candidate_record *memo =
+      dc_tune_log_recall(&log, "n1c15k15w2400s51d8/bwd_data/f32/threads:1", 0, config_text);
   CHECK(memo && memo->ok && memo->ratio == 0.9);
   CHECK(dc_tune_log_recall(&log, "n1c15k15w2400s51d8/bwd_data/f32/threads:1", 1, config_text) == NULL);
   dc_tune_log_close(&log);

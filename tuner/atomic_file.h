@@ -10,8 +10,8 @@ typedef struct {
   char path[4096], temp[4112];
 } dc_atomic_file;
 
-int dc_atomic_open(dc_atomic_file *af, const char *path);   /* 0, or -1 with errno */
-int dc_atomic_commit(dc_atomic_file *af);                   /* flush, fsync, rename; 0 or -1 */
-void dc_atomic_abandon(dc_atomic_file *af);                 /* remove the temporary file */
+int dc_atomic_open(dc_atomic_file *af, const char *path); /* 0, or -1 with errno */
+int dc_atomic_commit(dc_atomic_file *af);                 /* flush, fsync, rename; 0 or -1 */
+void dc_atomic_abandon(dc_atomic_file *af);               /* remove the temporary file */
 
 #endif

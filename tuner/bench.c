@@ -30,23 +30,22 @@ typedef struct {
 } options;
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: dconv1d-bench [options] DESCRIPTOR... [--benchmark_* flags]\n"
-          "Times dconv1d against oneDNN's fastest correct implementation and the measured peak.\n"
-          "  DESCRIPTOR            n{N}c{C}k{K}w{W}s{S}d{D}[pl{L}pr{R}], e.g. n1c15k15w60400s51d8\n"
-          "  --pass P              fwd, bwd_data, bwd_weight or all (default all)\n"
-          "  --dtype T             f32, bf16 or all (default all)\n"
-          "  --threads T           threads for both implementations (default: OpenMP's)\n"
-          "  --cold                rotate buffer sets larger than the last-level cache\n"
-          "  --paired-budget S     seconds of A/B pairs per case after the benchmarks (default 1; 0 skips)\n"
-          "  --csv FILE            write the paired results as CSV and FILE.provenance.json\n"
-          "  --config TEXT         run dconv1d with this config (its one-line text form), or 'library'\n"
-          "                        (the library's choice: tuned, nearest or heuristic) or 'heuristic'\n"
-          "  --versus TEXT         pair against dconv1d with this config (same forms) instead of oneDNN\n"
-          "  --no-onednn           time dconv1d only\n"
-          "  --help                this text\n"
-          "Google Benchmark flags (e.g. --benchmark_filter=, --benchmark_out=FILE.json,\n"
-          "--benchmark_out_format=json, --benchmark_min_time=) pass through.\n");
+  fprintf(out, "usage: dconv1d-bench [options] DESCRIPTOR... [--benchmark_* flags]\n"
+               "Times dconv1d against oneDNN's fastest correct implementation and the measured peak.\n"
+               "  DESCRIPTOR            n{N}c{C}k{K}w{W}s{S}d{D}[pl{L}pr{R}], e.g. n1c15k15w60400s51d8\n"
+               "  --pass P              fwd, bwd_data, bwd_weight or all (default all)\n"
+               "  --dtype T             f32, bf16 or all (default all)\n"
+               "  --threads T           threads for both implementations (default: OpenMP's)\n"
+               "  --cold                rotate buffer sets larger than the last-level cache\n"
+               "  --paired-budget S     seconds of A/B pairs per case after the benchmarks (default 1; 0 skips)\n"
+               "  --csv FILE            write the paired results as CSV and FILE.provenance.json\n"
+               "  --config TEXT         run dconv1d with this config (its one-line text form), or 'library'\n"
+               "                        (the library's choice: tuned, nearest or heuristic) or 'heuristic'\n"
+               "  --versus TEXT         pair against dconv1d with this config (same forms) instead of oneDNN\n"
+               "  --no-onednn           time dconv1d only\n"
+               "  --help                this text\n"
+               "Google Benchmark flags (e.g. --benchmark_filter=, --benchmark_out=FILE.json,\n"
+               "--benchmark_out_format=json, --benchmark_min_time=) pass through.\n");
 }
 
 static int parse_list(const char *arg, const char *const *names, int count, int *out, int *nout) {
@@ -67,8 +66,12 @@ static int parse_options(int argc, char **argv, options *o) {
   static const char *const pass_names[] = {"fwd", "bwd_data", "bwd_weight"}, *const dtype_names[] = {"f32", "bf16"};
   int dt[2];
   int64_t number;
-  *o = (options){.npasses = 3, .passes = {0, 1, 2}, .ndtypes = 2, .dtypes = {DCONV1D_F32, DCONV1D_BF16},
-                 .with_onednn = 1, .paired_budget = 1.0};
+  *o = (options){.npasses = 3,
+                 .passes = {0, 1, 2},
+                 .ndtypes = 2,
+                 .dtypes = {DCONV1D_F32, DCONV1D_BF16},
+                 .with_onednn = 1,
+                 .paired_budget = 1.0};
   o->descriptors = calloc((size_t)argc, sizeof(char *));
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -267,8 +270,10 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
     }
   }
   if (o->csv) {
-    if (failures) dc_atomic_abandon(&csv);
-    else if (dc_atomic_commit(&csv) != 0) perror(o->csv), ++failures;
+    if (failures)
+      dc_atomic_abandon(&csv);
+    else if (dc_atomic_commit(&csv) != 0)
+      perror(o->csv), ++failures;
     char path[4200];
     snprintf(path, sizeof path, "%s.provenance.json", o->csv);
     dc_atomic_file pf;
@@ -297,7 +302,8 @@ int main(int argc, char **argv) {
       return 2;
     }
     if (dconv1d_shape_check(&parsed[i]) != DCONV1D_OK) {
-      fprintf(stderr, "dconv1d-bench: %s: %s\n", o.descriptors[i], dconv1d_status_string(dconv1d_shape_check(&parsed[i])));
+      fprintf(stderr, "dconv1d-bench: %s: %s\n", o.descriptors[i],
+              dconv1d_status_string(dconv1d_shape_check(&parsed[i])));
       return 2;
     }
   }
@@ -326,8 +332,8 @@ int main(int argc, char **argv) {
         snprintf(why, sizeof why, "%s: the --config or --versus config does not fit this shape", o.descriptors[d]);
         if (resolve_config(o.config_text, &shape, &config, &chosen) != 0 ||
             resolve_config(o.versus_text, &shape, &versus_config, &versus_chosen) != 0 ||
-            dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], chosen, sets, o.with_onednn, why,
-                           sizeof why) != 0) {
+            dc_case_create(&item->c, &shape, (dconv1d_pass)o.passes[p], chosen, sets, o.with_onednn, why, sizeof why) !=
+                0) {
           fprintf(stderr, "dconv1d-bench: %s\n", why);
           ++failures;
           continue;

@@ -48,9 +48,7 @@ static int alloc_buffers(dc_buffers *b, const dconv1d_shape *s, dconv1d_pass pas
   return 0;
 }
 
-static void free_buffers(dc_buffers *b) {
-  free(b->x), free(b->wt), free(b->bias), free(b->dy), free(b->out);
-}
+static void free_buffers(dc_buffers *b) { free(b->x), free(b->wt), free(b->bias), free(b->dy), free(b->out); }
 
 int dc_case_run_with(dc_case *c, dconv1d_layer *layer, int set) {
   dc_buffers *b = &c->buffers[set];
@@ -85,9 +83,12 @@ double *dc_case_reference(const dc_case *c, int64_t *count) {
   *count = output_elements(s, c->pass);
   double *out = malloc(sizeof(double) * (size_t)*count);
   if (x && wt && bias && dy && out) {
-    if (c->pass == DCONV1D_FWD) dconv1d_ref_forward(s, x, wt, bias, out);
-    else if (c->pass == DCONV1D_BWD_DATA) dconv1d_ref_backward_data(s, dy, wt, out);
-    else dconv1d_ref_backward_weight(s, x, dy, out, NULL);
+    if (c->pass == DCONV1D_FWD)
+      dconv1d_ref_forward(s, x, wt, bias, out);
+    else if (c->pass == DCONV1D_BWD_DATA)
+      dconv1d_ref_backward_data(s, dy, wt, out);
+    else
+      dconv1d_ref_backward_weight(s, x, dy, out, NULL);
   } else {
     free(out);
     out = NULL;
@@ -108,9 +109,8 @@ static void create_baselines(dc_case *c) {
     dc_buffers *b = &c->buffers[s];
     dc_onednn_inputs in = {b->x, b->wt, b->bias, b->dy};
     dc_onednn_info info;
-    if (dc_case_run_ours(c, s) != DCONV1D_OK ||
-        dc_onednn_create(&c->onednn[s], &c->shape, c->pass, &in, b->out, &info, c->onednn_error,
-                         sizeof c->onednn_error) != 0) {
+    if (dc_case_run_ours(c, s) != DCONV1D_OK || dc_onednn_create(&c->onednn[s], &c->shape, c->pass, &in, b->out, &info,
+                                                                 c->onednn_error, sizeof c->onednn_error) != 0) {
       for (int t = 0; t < s; ++t) dc_onednn_destroy(c->onednn[t]);
       free(c->onednn);
       c->onednn = NULL;
@@ -146,8 +146,10 @@ int dc_case_create(dc_case *c, const dconv1d_shape *shape, dconv1d_pass pass, co
     snprintf(why, why_len, "out of memory");
     return -1;
   }
-  if (with_onednn) create_baselines(c);
-  else snprintf(c->onednn_error, sizeof c->onednn_error, "oneDNN baseline not requested");
+  if (with_onednn)
+    create_baselines(c);
+  else
+    snprintf(c->onednn_error, sizeof c->onednn_error, "oneDNN baseline not requested");
   return 0;
 }
 

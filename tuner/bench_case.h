@@ -19,8 +19,8 @@ typedef struct {
   double flops;
   dconv1d_layer *layer;
   int sets;
-  dc_buffers *buffers;  /* [sets] */
-  dc_onednn **onednn;   /* [sets], NULL when the baseline is off or failed */
+  dc_buffers *buffers; /* [sets] */
+  dc_onednn **onednn;  /* [sets], NULL when the baseline is off or failed */
   dc_onednn_info onednn_info;
   char onednn_error[256];
 } dc_case;

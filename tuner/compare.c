@@ -10,8 +10,10 @@ void dc_fill_random(void *data, int64_t count, dconv1d_dtype dtype, uint64_t see
   for (int64_t i = 0; i < count; ++i) {
     state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
     float v = (float)((double)(state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-    if (dtype == DCONV1D_BF16) ((uint16_t *)data)[i] = dconv1d_bf16_from_float(v);
-    else ((float *)data)[i] = v;
+    if (dtype == DCONV1D_BF16)
+      ((uint16_t *)data)[i] = dconv1d_bf16_from_float(v);
+    else
+      ((float *)data)[i] = v;
   }
 }
 

@@ -45,8 +45,8 @@ static int demo(const dconv1d_shape *shape, int reps) {
     }
     dc_sample_stats stats;
     dc_stats_compute(times, reps, &stats);
-    printf("%-10s %-4s %8.3f ms %8.1f GFLOPS\n", dconv1d_pass_name((dconv1d_pass)p),
-           dconv1d_dtype_name(shape->dtype), 1e3 * stats.median, dconv1d_flops(shape) / stats.median * 1e-9);
+    printf("%-10s %-4s %8.3f ms %8.1f GFLOPS\n", dconv1d_pass_name((dconv1d_pass)p), dconv1d_dtype_name(shape->dtype),
+           1e3 * stats.median, dconv1d_flops(shape) / stats.median * 1e-9);
   }
   free(x), free(y), free(wt), free(bias), free(times);
   dconv1d_destroy(layer);

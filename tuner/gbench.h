@@ -16,7 +16,7 @@ typedef void (*dc_gb_fn)(dc_gb_state *state, void *user);
 /* Counter flags (combine with |), mirroring benchmark::Counter::Flags. */
 enum {
   DC_GB_COUNTER_DEFAULT = 0,
-  DC_GB_COUNTER_RATE = 1,               /* value / elapsed seconds */
+  DC_GB_COUNTER_RATE = 1,                /* value / elapsed seconds */
   DC_GB_COUNTER_ITERATION_INVARIANT = 2, /* value * iterations */
   DC_GB_COUNTER_AVG_ITERATIONS = 4       /* value / iterations */
 };

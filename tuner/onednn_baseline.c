@@ -2,8 +2,8 @@
 #include "onednn_baseline.h"
 #include "compare.h"
 #include "paired_timer.h"
-#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +66,12 @@ static void describe_args(const dconv1d_shape *sh, dconv1d_pass pass, const dc_o
   const arg_spec diff_src = {DNNL_ARG_DIFF_SRC, dnnl_query_diff_src_md, 0, 3, {sh->n, sh->c, sh->w}, dnnl_ncw, NULL};
   const arg_spec diff_wei = {
       DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md, 0, 3, {sh->k, sh->c, sh->s}, dnnl_oiw, NULL};
-  if (pass == DCONV1D_FWD) *ps = (pass_spec){{src, wei, bias, dst}, 4, 3};
-  else if (pass == DCONV1D_BWD_DATA) *ps = (pass_spec){{diff_dst, wei, diff_src}, 3, 2};
-  else *ps = (pass_spec){{src, diff_dst, diff_wei}, 3, 2};
+  if (pass == DCONV1D_FWD)
+    *ps = (pass_spec){{src, wei, bias, dst}, 4, 3};
+  else if (pass == DCONV1D_BWD_DATA)
+    *ps = (pass_spec){{diff_dst, wei, diff_src}, 3, 2};
+  else
+    *ps = (pass_spec){{src, diff_dst, diff_wei}, 3, 2};
 }
 
 static dnnl_status_t reorder(dc_onednn *b, dnnl_memory_t from, dnnl_memory_t to) {
@@ -131,7 +134,8 @@ static dnnl_primitive_desc_t candidate_pd(dc_onednn *b, const dconv1d_shape *sh,
 /* Builds the candidate's primitive and memories (inputs reordered in),
  * runs it once and writes its output in user layout to out_user. */
 static int build_candidate(dc_onednn *b, const dconv1d_shape *sh, dconv1d_pass pass, const candidate *cand,
-                           const dc_onednn_inputs *in, void *out_user, char *impl, size_t impl_len, int skip_reference) {
+                           const dc_onednn_inputs *in, void *out_user, char *impl, size_t impl_len,
+                           int skip_reference) {
   const dnnl_data_type_t dt = sh->dtype == DCONV1D_BF16 ? dnnl_bf16 : dnnl_f32;
   dnnl_primitive_desc_t pd = candidate_pd(b, sh, pass, cand);
   if (!pd) return -1;

@@ -20,7 +20,7 @@ typedef struct {
   char layout[32]; /* the winning candidate, e.g. "nwc/inference" */
   double ms;       /* its median time during selection */
   int tried, correct;
-  int cached;      /* 1 when the choice came from this process's cache */
+  int cached; /* 1 when the choice came from this process's cache */
 } dc_onednn_info;
 
 /* expected: the output in user layout (fwd: y incl. bias; bwd_data: dx;
@@ -33,7 +33,6 @@ const char *dc_onednn_version(void); /* e.g. "2.6.3" */
 
 /* The benchdnn command line that reproduces this baseline (oneDNN counts
  * dilation from 0, so it prints d - 1). */
-int dc_onednn_benchdnn_line(const dconv1d_shape *shape, dconv1d_pass pass, const char *layout, char *buf,
-                            size_t len);
+int dc_onednn_benchdnn_line(const dconv1d_shape *shape, dconv1d_pass pass, const char *layout, char *buf, size_t len);
 
 #endif

@@ -53,8 +53,7 @@ int dc_paired_time(dc_timed_fn a, void *a_ctx, dc_timed_fn b, void *b_ctx, const
     if (rc == 0 && b) rc = timed_call(b, b_ctx, set, &ignored);
   }
   const double start = dc_now_seconds();
-  while (rc == 0 && pairs < cap &&
-         (pairs < options->min_pairs || dc_now_seconds() - start < options->budget_seconds)) {
+  while (rc == 0 && pairs < cap && (pairs < options->min_pairs || dc_now_seconds() - start < options->budget_seconds)) {
     set = (set + 1) % sets;
     rc = timed_call(a, a_ctx, set, &ta[pairs]);
     if (rc == 0 && b) rc = timed_call(b, b_ctx, set, &tb[pairs]);

@@ -5,8 +5,8 @@
 #include "dconv1d.h"
 
 typedef struct {
-  double gflops;    /* all threads together */
-  double ghz;       /* effective clock estimate: FP32 FMA chain latency (4 cycles assumed); 0 if unknown */
+  double gflops; /* all threads together */
+  double ghz;    /* effective clock estimate: FP32 FMA chain latency (4 cycles assumed); 0 if unknown */
   int threads;
 } dc_peak;
 

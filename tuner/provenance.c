@@ -71,7 +71,8 @@ void dc_provenance_write_json(FILE *out, const dc_provenance *p) {
   json_string(out, "compiler", p->compiler, 0);
   json_string(out, "onednn", p->onednn, 0);
   json_string(out, "backend", p->backend, 0);
-  fprintf(out, "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"clock_ghz\": %.2f, "
-               "\"llc_bytes\": %lld}",
+  fprintf(out,
+          "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"clock_ghz\": %.2f, "
+          "\"llc_bytes\": %lld}",
           p->threads, p->peak_f32_gflops, p->peak_bf16_gflops, p->clock_ghz, p->llc_bytes);
 }

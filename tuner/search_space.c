@@ -44,8 +44,7 @@ static dconv1d_pass_config *part(dconv1d_config *c, dconv1d_pass pass) {
 
 /* The effective plan a config gives this pass on this shape, as text:
  * blocks clamped to the extents, loops of extent 1 dropped from the order. */
-static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c, char *key,
-                          size_t len) {
+static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c, char *key, size_t len) {
   const dconv1d_pass_config *pc = part((dconv1d_config *)c, pass);
   const int64_t q = dconv1d_out_width(sh), out_width = pass == DCONV1D_BWD_DATA ? sh->w : q;
   const int64_t wb = pc->width_block < out_width ? pc->width_block : out_width;
@@ -55,7 +54,8 @@ static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dcon
   const char *letters = pass == DCONV1D_BWD_WEIGHT ? "skc" : "nwk";
   const int64_t out_channels = pass == DCONV1D_FWD ? sh->k : sh->c, out_block = pass == DCONV1D_FWD ? kb : cb;
   int64_t extents[3] = {sh->n, blocks, (out_channels + out_block - 1) / out_block};
-  if (pass == DCONV1D_BWD_WEIGHT) extents[0] = sh->s, extents[1] = (sh->k + kb - 1) / kb, extents[2] = (sh->c + cb - 1) / cb;
+  if (pass == DCONV1D_BWD_WEIGHT)
+    extents[0] = sh->s, extents[1] = (sh->k + kb - 1) / kb, extents[2] = (sh->c + cb - 1) / cb;
   char order[8] = "";
   for (int i = 0, n = 0; pc->loop_order[i]; ++i) {
     const char *at = strchr(letters, tolower((unsigned char)pc->loop_order[i]));

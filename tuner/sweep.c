@@ -25,8 +25,7 @@ typedef struct {
 } cursor;
 
 static int fail(cursor *cur, const char *what) {
-  snprintf(cur->why, cur->why_len, "%s:%d:%d: %s", cur->source, cur->line, (int)(cur->at - cur->line_start) + 1,
-           what);
+  snprintf(cur->why, cur->why_len, "%s:%d:%d: %s", cur->source, cur->line, (int)(cur->at - cur->line_start) + 1, what);
   return -1;
 }
 
@@ -70,7 +69,8 @@ static int parse_values(cursor *cur, value_list *list) {
       ++cur->at;
       if (parse_number(cur, &step)) return -1;
       if ((op == 'x' && (step < 2 || first < 1)) || (op == '+' && step < 1) || last < first)
-        return cur->at = item, fail(cur, "the range does not advance (need a <= b, xF with F >= 2 and a >= 1, or +S with S >= 1)");
+        return cur->at = item,
+               fail(cur, "the range does not advance (need a <= b, xF with F >= 2 and a >= 1, or +S with S >= 1)");
       for (int64_t v = first; v <= last; v = op == 'x' ? v * step : v + step) {
         if (append(cur, list, v)) return -1;
         if ((op == 'x' && v > INT64_MAX / step) || (op == '+' && v > INT64_MAX - step)) break;
@@ -156,7 +156,8 @@ static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass
   ++cur->at;
   for (int i = 0; i <= SHAPE_KEYS; ++i)
     if (strlen(shape_keys[i]) == n && strncmp(key, shape_keys[i], n) == 0) {
-      if (sl->seen[i] || (i == SHAPE_KEYS && (sl->seen[6] || sl->seen[7])) || (i >= 6 && i < 8 && sl->seen[SHAPE_KEYS])) {
+      if (sl->seen[i] || (i == SHAPE_KEYS && (sl->seen[6] || sl->seen[7])) ||
+          (i >= 6 && i < 8 && sl->seen[SHAPE_KEYS])) {
         cur->at = key;
         return fail(cur, "key given twice");
       }
@@ -171,7 +172,8 @@ static int parse_line(cursor *cur, dc_sweep *sw, shape_lists *sl, int *seen_pass
     if (sl->nexplicit) return cur->at = key, fail(cur, "key given twice");
     return parse_descriptors(cur, sl);
   }
-  if (n == 4 && !strncmp(key, "pass", 4) && !(*seen_pass)++) return parse_names(cur, passes, 3, sw->passes, &sw->npasses);
+  if (n == 4 && !strncmp(key, "pass", 4) && !(*seen_pass)++)
+    return parse_names(cur, passes, 3, sw->passes, &sw->npasses);
   if (n == 5 && !strncmp(key, "dtype", 5) && !(*seen_dtype)++) {
     if (parse_names(cur, dtypes, 2, dt, &sw->ndtypes)) return -1;
     for (int i = 0; i < sw->ndtypes; ++i) sw->dtypes[i] = (dconv1d_dtype)dt[i];
@@ -250,16 +252,19 @@ static int expand(cursor *cur, dc_sweep *sw, shape_lists *sl) {
       v[i] = sl->shape[i].values[rest % sl->shape[i].count], rest /= sl->shape[i].count;
     }
     if (sl->seen[SHAPE_KEYS]) v[7] = v[6];
-    if (add_shape(cur, sw, (dconv1d_shape){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], DCONV1D_F32, 1}))
-      return -1;
+    if (add_shape(cur, sw, (dconv1d_shape){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], DCONV1D_F32, 1})) return -1;
   }
   return 0;
 }
 
 int dc_sweep_parse(const char *text, const char *source, dc_sweep *sw, char *why, size_t why_len) {
   memset(sw, 0, sizeof *sw);
-  *sw = (dc_sweep){.passes = {0, 1, 2}, .npasses = 3, .dtypes = {DCONV1D_F32, DCONV1D_BF16}, .ndtypes = 2,
-                   .threads = {1}, .nthreads = 1};
+  *sw = (dc_sweep){.passes = {0, 1, 2},
+                   .npasses = 3,
+                   .dtypes = {DCONV1D_F32, DCONV1D_BF16},
+                   .ndtypes = 2,
+                   .threads = {1},
+                   .nthreads = 1};
   const char *base = strrchr(source, '/');
   snprintf(sw->name, sizeof sw->name, "%.*s", (int)strcspn(base ? base + 1 : source, "."), base ? base + 1 : source);
   shape_lists *sl = calloc(1, sizeof *sl);

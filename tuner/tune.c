@@ -34,24 +34,23 @@ typedef struct {
 } options;
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: dconv1d-tune [options] DESCRIPTOR...\n"
-          "       dconv1d-tune --sweep FILE [options]\n"
-          "       dconv1d-tune --emit-header FILE.h LOG.jsonl...   (a later log's row for a key wins)\n"
-          "Searches block sizes, chunks, input modes and loop orders per shape, pass, dtype and threads;\n"
-          "checks every candidate against the double reference, times it in A/B pairs against the\n"
-          "default, and measures the winner against the default and oneDNN's best.\n"
-          "  --pass P            fwd, bwd_data, bwd_weight or all (default all)\n"
-          "  --dtype T           f32, bf16 or all (default all)\n"
-          "  --threads T         threads (default: OpenMP's)\n"
-          "  --strategy S        exhaustive, random or halving (default halving)\n"
-          "  --budget SECONDS    search time per shape, pass and dtype (default 10)\n"
-          "  --seed N            seed of the random orders (default 1)\n"
-          "  --log FILE.jsonl    the log to write and resume from (default dconv1d-tune.jsonl)\n"
-          "  --header FILE.h     afterwards, write the tuned header from the log\n"
-          "  --sweep FILE        a sweep file (see sweeps/): its shapes, passes, dtypes and thread\n"
-          "                      counts; --threads overrides its thread counts\n"
-          "  --help              this text\n");
+  fprintf(out, "usage: dconv1d-tune [options] DESCRIPTOR...\n"
+               "       dconv1d-tune --sweep FILE [options]\n"
+               "       dconv1d-tune --emit-header FILE.h LOG.jsonl...   (a later log's row for a key wins)\n"
+               "Searches block sizes, chunks, input modes and loop orders per shape, pass, dtype and threads;\n"
+               "checks every candidate against the double reference, times it in A/B pairs against the\n"
+               "default, and measures the winner against the default and oneDNN's best.\n"
+               "  --pass P            fwd, bwd_data, bwd_weight or all (default all)\n"
+               "  --dtype T           f32, bf16 or all (default all)\n"
+               "  --threads T         threads (default: OpenMP's)\n"
+               "  --strategy S        exhaustive, random or halving (default halving)\n"
+               "  --budget SECONDS    search time per shape, pass and dtype (default 10)\n"
+               "  --seed N            seed of the random orders (default 1)\n"
+               "  --log FILE.jsonl    the log to write and resume from (default dconv1d-tune.jsonl)\n"
+               "  --header FILE.h     afterwards, write the tuned header from the log\n"
+               "  --sweep FILE        a sweep file (see sweeps/): its shapes, passes, dtypes and thread\n"
+               "                      counts; --threads overrides its thread counts\n"
+               "  --help              this text\n");
 }
 
 static int parse_choice(const char *arg, const char *const *names, int count, int *out, int *nout) {
@@ -64,8 +63,14 @@ static int parse_choice(const char *arg, const char *const *names, int count, in
 static int parse_options(int argc, char **argv, options *o) {
   static const char *const passes[] = {"fwd", "bwd_data", "bwd_weight"}, *const dtypes[] = {"f32", "bf16"};
   int dt[2];
-  *o = (options){.passes = {0, 1, 2}, .npasses = 3, .dtypes = {DCONV1D_F32, DCONV1D_BF16}, .ndtypes = 2,
-                 .strategy = DC_HALVING, .budget = 10.0, .seed = 1, .log_path = "dconv1d-tune.jsonl"};
+  *o = (options){.passes = {0, 1, 2},
+                 .npasses = 3,
+                 .dtypes = {DCONV1D_F32, DCONV1D_BF16},
+                 .ndtypes = 2,
+                 .strategy = DC_HALVING,
+                 .budget = 10.0,
+                 .seed = 1,
+                 .log_path = "dconv1d-tune.jsonl"};
   o->args = calloc((size_t)argc, sizeof(char *));
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,25 +78,33 @@ static int parse_options(int argc, char **argv, options *o) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       exit(0);
-    } else if (!strcmp(a, "--pass") && v) ok = !parse_choice(v, passes, 3, o->passes, &o->npasses), ++i;
+    } else if (!strcmp(a, "--pass") && v)
+      ok = !parse_choice(v, passes, 3, o->passes, &o->npasses), ++i;
     else if (!strcmp(a, "--dtype") && v) {
       ok = !parse_choice(v, dtypes, 2, dt, &o->ndtypes), ++i;
       for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
     } else if (!strcmp(a, "--threads") && v) {
       int64_t t;
       ok = !dc_cli_int(v, 0, 4096, &t), o->threads = (int)t, o->threads_given = 1, ++i;
-    } else if (!strcmp(a, "--strategy") && v) ok = !dc_strategy_parse(v, &o->strategy), ++i;
-    else if (!strcmp(a, "--budget") && v) ok = !dc_cli_double(v, 0.001, 1e6, &o->budget), ++i;
+    } else if (!strcmp(a, "--strategy") && v)
+      ok = !dc_strategy_parse(v, &o->strategy), ++i;
+    else if (!strcmp(a, "--budget") && v)
+      ok = !dc_cli_double(v, 0.001, 1e6, &o->budget), ++i;
     else if (!strcmp(a, "--seed") && v) {
       int64_t seed;
       ok = !dc_cli_int(v, 0, INT64_MAX, &seed), o->seed = (uint64_t)seed, ++i;
-    }
-    else if (!strcmp(a, "--log") && v) o->log_path = v, ++i;
-    else if (!strcmp(a, "--header") && v) o->header_path = v, ++i;
-    else if (!strcmp(a, "--sweep") && v) o->sweep_path = v, ++i;
-    else if (!strcmp(a, "--emit-header") && v) o->emit_only = 1, o->header_path = v, ++i;
-    else if (a[0] == '-') ok = 0;
-    else o->args[o->nargs++] = argv[i];
+    } else if (!strcmp(a, "--log") && v)
+      o->log_path = v, ++i;
+    else if (!strcmp(a, "--header") && v)
+      o->header_path = v, ++i;
+    else if (!strcmp(a, "--sweep") && v)
+      o->sweep_path = v, ++i;
+    else if (!strcmp(a, "--emit-header") && v)
+      o->emit_only = 1, o->header_path = v, ++i;
+    else if (a[0] == '-')
+      ok = 0;
+    else
+      o->args[o->nargs++] = argv[i];
     if (!ok) {
       fprintf(stderr, "dconv1d-tune: bad option or value: %s%s%s (try --help)\n", a, v ? " " : "", v ? v : "");
       return -1;
@@ -111,8 +124,8 @@ typedef struct {
   dconv1d_layer *layer; /* the candidate being timed */
   int progress, index, total;
   double started, budget;
-  double best;          /* best score so far for this key (speed-up over the default) */
-  int measured;         /* candidates measured so far for this key */
+  double best;            /* best score so far for this key (speed-up over the default) */
+  int measured;           /* candidates measured so far for this key */
   double seconds_per_key; /* mean time of the keys finished so far in this run, 0 before the first */
 } tuning;
 
@@ -178,7 +191,8 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
   if (rc == 0 && *score > t->best) t->best = *score;
   if (t->progress && isatty(STDERR_FILENO)) {
     /* ETA: this key's remaining budget, then the rest at the mean time per key so far (or the budget) */
-    const double elapsed = dc_now_seconds() - t->started, per_key = t->seconds_per_key > 0 ? t->seconds_per_key : t->budget;
+    const double elapsed = dc_now_seconds() - t->started,
+                 per_key = t->seconds_per_key > 0 ? t->seconds_per_key : t->budget;
     const double eta = (elapsed < t->budget ? t->budget - elapsed : 0.0) + per_key * (t->total - t->index - 1);
     fprintf(stderr, "\r[%d/%d] %-44.44s candidate %5d/%d  best %5.2fx  ETA %6.0fs ", t->index + 1, t->total, t->key,
             t->measured, t->cands.count, t->best, eta);
@@ -191,8 +205,8 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
                     dconv1d_pass pass, int index, int total) {
   char descriptor[96], key[160], why[512];
   dconv1d_shape_print(shape, descriptor, sizeof descriptor);
-  snprintf(key, sizeof key, "%s/%s/%s/threads:%d", descriptor, dconv1d_pass_name(pass), dconv1d_dtype_name(shape->dtype),
-           prov->threads);
+  snprintf(key, sizeof key, "%s/%s/%s/threads:%d", descriptor, dconv1d_pass_name(pass),
+           dconv1d_dtype_name(shape->dtype), prov->threads);
   if (dc_tune_log_finished(log, key)) {
     fprintf(stderr, "%s: already tuned in %s, skipped\n", key, o->log_path);
     return 0;
@@ -209,8 +223,15 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
   }
   static double finished_seconds = 0.0;
   static int finished_keys = 0;
-  tuning t = {.c = &c, .log = log, .key = key, .progress = 1, .index = index, .total = total, .started = started,
-              .budget = o->budget, .best = 1.0,
+  tuning t = {.c = &c,
+              .log = log,
+              .key = key,
+              .progress = 1,
+              .index = index,
+              .total = total,
+              .started = started,
+              .budget = o->budget,
+              .best = 1.0,
               .seconds_per_key = finished_keys ? finished_seconds / finished_keys : 0.0};
   t.reference = dc_case_reference(&c, &t.reference_count);
   int rc = -1;
@@ -299,8 +320,10 @@ static int emit_header(const char *header, char **logs, int nlogs) {
     snprintf(sources + strlen(sources), sizeof sources - strlen(sources), "%s%s", i ? " " : "", logs[i]);
   }
   int rc = dc_emit_header(header, results, count, provenance, sources, why, sizeof why);
-  if (rc != 0) fprintf(stderr, "dconv1d-tune: %s\n", why);
-  else fprintf(stderr, "dconv1d-tune: wrote %d rows to %s\n", count, header);
+  if (rc != 0)
+    fprintf(stderr, "dconv1d-tune: %s\n", why);
+  else
+    fprintf(stderr, "dconv1d-tune: wrote %d rows to %s\n", count, header);
   free(results);
   return rc ? 1 : 0;
 }
