@@ -53,9 +53,9 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
                                  conv_chunk_blocks(shape, shape->k, conv_width), "NWk");
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
   /* in=direct stays a tuning knob, not a default: reading the input in place
-   * measured neutral (±2 %) at d = 8 and 1.63x slower than the packed panel
-   * for bwd_data at n1c15k15w60400s51d4, which no cheap model of cache-set
-   * pressure predicted. */
+   * measured neutral (within 2 %) on the baseline shapes, one A/B run at
+   * n1c15k15w60400s51d4 had it 1.63x slower (not reproduced later), and no
+   * cheap model of cache-set pressure predicted when it helps. */
   config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
   /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
   int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);
