@@ -1,5 +1,6 @@
 /* The paired timer's statistics on known samples, the A B A B order, the
- * budget and minimum count, buffer-set rotation, and error propagation. */
+ * budget and minimum count, buffer-set rotation, error propagation, and the
+ * round-robin over three implementations. */
 #include "check.h"
 #include "paired_timer.h"
 #include <math.h>
@@ -75,5 +76,20 @@ int main(void) {
   opt = (dc_pair_options){0.0, 3, 3, 0, 1};
   CHECK_EQ_INT(dc_paired_time(fake_call, &a, NULL, NULL, &opt, &r), 0);
   CHECK(r.pairs == 3 && calls == 3 && r.ratio_median == 0.0);
+
+  /* three-way round-robin: A B C per round, ratios in both directions */
+  calls = 0;
+  log[0] = '\0';
+  fake c = {log, &calls, 0, 'C', 0, 0};
+  const dc_timed_fn fns[3] = {fake_call, fake_call, fake_call};
+  void *const ctxs[3] = {&a, &b, &c};
+  dc_interleaved_result ir;
+  opt = (dc_pair_options){0.0, 4, 4, 1, 1};
+  CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, 3, &opt, &ir), 0);
+  CHECK(strcmp(log, "ABCABCABCABCABC") == 0);
+  CHECK(ir.rounds == 4 && ir.times[2].count == 4);
+  CHECK(ir.ratio[0][1].median < 1.0 && ir.ratio[1][0].median > 1.0); /* B is faster than A */
+  CHECK(near(ir.ratio[2][2].median, 1.0));
+  CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, DC_INTERLEAVED_MAX + 1, &opt, &ir), -1);
   return check_report("test_paired_timer");
 }

@@ -39,44 +39,58 @@ static int timed_call(dc_timed_fn fn, void *ctx, int set, double *seconds) {
   return rc;
 }
 
-int dc_paired_time(dc_timed_fn a, void *a_ctx, dc_timed_fn b, void *b_ctx, const dc_pair_options *options,
-                   dc_pair_result *result) {
+/* Round-robin over n implementations: each round times every one once, in
+ * order, on the same buffer set. */
+int dc_interleaved_time(const dc_timed_fn *fns, void *const *ctxs, int n, const dc_pair_options *options,
+                        dc_interleaved_result *result) {
   const int sets = options->sets > 0 ? options->sets : 1;
   const int cap = options->max_pairs > 0 ? options->max_pairs : 10000;
-  double *ta = malloc(sizeof(double) * (size_t)cap), *tb = malloc(sizeof(double) * (size_t)cap);
-  double *ratio = malloc(sizeof(double) * (size_t)cap);
-  int rc = (!ta || !tb || !ratio) ? -1 : 0, pairs = 0, set = 0;
-  double ignored;
   memset(result, 0, sizeof *result);
+  if (n < 1 || n > DC_INTERLEAVED_MAX) return -1;
+  double *times[DC_INTERLEAVED_MAX] = {0}, *ratio = malloc(sizeof(double) * (size_t)cap);
+  int rc = ratio ? 0 : -1, rounds = 0, set = 0;
+  for (int f = 0; f < n; ++f)
+    if (!(times[f] = malloc(sizeof(double) * (size_t)cap))) rc = -1;
+  double ignored;
   for (int i = 0; rc == 0 && i < options->warmup; ++i) {
-    rc = timed_call(a, a_ctx, (set = (set + 1) % sets), &ignored);
-    if (rc == 0 && b) rc = timed_call(b, b_ctx, set, &ignored);
+    set = (set + 1) % sets;
+    for (int f = 0; rc == 0 && f < n; ++f) rc = timed_call(fns[f], ctxs[f], set, &ignored);
   }
   const double start = dc_now_seconds();
-  while (rc == 0 && pairs < cap && (pairs < options->min_pairs || dc_now_seconds() - start < options->budget_seconds)) {
+  while (rc == 0 && rounds < cap &&
+         (rounds < options->min_pairs || dc_now_seconds() - start < options->budget_seconds)) {
     set = (set + 1) % sets;
-    rc = timed_call(a, a_ctx, set, &ta[pairs]);
-    if (rc == 0 && b) rc = timed_call(b, b_ctx, set, &tb[pairs]);
-    if (rc == 0) {
-      ratio[pairs] = b && ta[pairs] > 0 ? tb[pairs] / ta[pairs] : 0.0;
-      ++pairs;
-    }
+    for (int f = 0; rc == 0 && f < n; ++f) rc = timed_call(fns[f], ctxs[f], set, &times[f][rounds]);
+    if (rc == 0) ++rounds;
   }
-  if (rc == 0 && pairs > 0) {
-    dc_stats_compute(ta, pairs, &result->a);
-    if (b) {
-      dc_sample_stats ratios;
-      dc_stats_compute(tb, pairs, &result->b);
-      dc_stats_compute(ratio, pairs, &ratios);
-      result->ratio_median = ratios.median;
-      result->ratio_min = ratios.min;
-      result->ratio_max = ratios.max;
+  for (int i = 0; rc == 0 && rounds > 0 && i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      for (int r = 0; r < rounds; ++r) ratio[r] = times[i][r] > 0 ? times[j][r] / times[i][r] : 0.0;
+      dc_stats_compute(ratio, rounds, &result->ratio[i][j]);
     }
-  }
-  result->pairs = pairs;
+  for (int f = 0; rc == 0 && rounds > 0 && f < n; ++f) dc_stats_compute(times[f], rounds, &result->times[f]);
+  result->rounds = rounds;
   result->cold = sets > 1;
-  free(ta);
-  free(tb);
+  for (int f = 0; f < n; ++f) free(times[f]);
   free(ratio);
+  return rc;
+}
+
+int dc_paired_time(dc_timed_fn a, void *a_ctx, dc_timed_fn b, void *b_ctx, const dc_pair_options *options,
+                   dc_pair_result *result) {
+  const dc_timed_fn fns[2] = {a, b};
+  void *const ctxs[2] = {a_ctx, b_ctx};
+  dc_interleaved_result r;
+  int rc = dc_interleaved_time(fns, ctxs, b ? 2 : 1, options, &r);
+  memset(result, 0, sizeof *result);
+  result->a = r.times[0];
+  if (b) {
+    result->b = r.times[1];
+    result->ratio_median = r.ratio[0][1].median;
+    result->ratio_min = r.ratio[0][1].min;
+    result->ratio_max = r.ratio[0][1].max;
+  }
+  result->pairs = r.rounds;
+  result->cold = r.cold;
   return rc;
 }

@@ -38,6 +38,19 @@ void dc_stats_compute(double *samples, int n, dc_sample_stats *out);
 int dc_paired_time(dc_timed_fn a, void *a_ctx, dc_timed_fn b, void *b_ctx, const dc_pair_options *options,
                    dc_pair_result *result);
 
+/* The same for up to DC_INTERLEAVED_MAX implementations, timed round-robin
+ * (A B C A B C ...). ratio[i][j] holds the statistics over rounds of
+ * time_j / time_i: a median > 1 means implementation i is faster than j. */
+#define DC_INTERLEAVED_MAX 4
+typedef struct {
+  dc_sample_stats times[DC_INTERLEAVED_MAX];
+  dc_sample_stats ratio[DC_INTERLEAVED_MAX][DC_INTERLEAVED_MAX];
+  int rounds;
+  int cold;
+} dc_interleaved_result;
+int dc_interleaved_time(const dc_timed_fn *fns, void *const *ctxs, int n, const dc_pair_options *options,
+                        dc_interleaved_result *result);
+
 double dc_now_seconds(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "onednn_baseline.h"
 #include "peak.h"
 #include "version.h"
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,51 @@ static void read_cpu_model(char *out, size_t len) {
     }
   }
   fclose(f);
+}
+
+/* The first /proc/cpuinfo line starting with key ("model\t" does not match
+ * "model name"), as a number; -1 when absent. */
+static int cpuinfo_number(const char *key) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  char line[512];
+  int value = -1;
+  while (f && value < 0 && fgets(line, sizeof line, f))
+    if (strncmp(line, key, strlen(key)) == 0 && strchr(line, ':') && sscanf(strchr(line, ':') + 1, "%d", &value) != 1)
+      value = -1;
+  if (f) fclose(f);
+  return value;
+}
+
+/* Lower-case words of the model name joined by '-', without the marketing noise. */
+static void slug_model(const char *model, char *out, size_t len) {
+  static const char *const noise[] = {"(r)", "(tm)", "processor", "cpu", "core"};
+  char word[64];
+  size_t used = 0;
+  out[0] = '\0';
+  for (const char *p = model; *p && used + 1 < len;) {
+    while (*p && !isalnum((unsigned char)*p) && *p != '(') ++p;
+    size_t n = 0;
+    while (*p && *p != ' ' && *p != '@' && n + 1 < sizeof word) word[n++] = (char)tolower((unsigned char)*p++);
+    word[n] = '\0';
+    for (char *w = word; *w; ++w)
+      if (!isalnum((unsigned char)*w) && *w != '(' && *w != ')') *w = '-';
+    int skip = n == 0;
+    for (size_t i = 0; !skip && i < sizeof noise / sizeof *noise; ++i) {
+      char *hit = strstr(word, noise[i]);
+      if (hit) memmove(hit, hit + strlen(noise[i]), strlen(hit + strlen(noise[i])) + 1);
+      skip = word[0] == '\0';
+    }
+    if (!skip) used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "-" : "", word);
+    if (*p == '@') break; /* the clock speed is not part of the name */
+  }
+}
+
+void dc_machine_name(char *out, size_t len) {
+  char model[128], slug[96];
+  read_cpu_model(model, sizeof model);
+  slug_model(model, slug, sizeof slug);
+  snprintf(out, len, "%s-f%dm%d-%ldc", slug[0] ? slug : "unknown", cpuinfo_number("cpu family"),
+           cpuinfo_number("model\t"), sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 long long dc_llc_bytes(void) {
