@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, and run the three passes of
-# the AtacWorks layer (n1c15k15w60400s51d8) in FP32 and BF16, printing GFLOPS.
+# The main job: install what is missing, build, run the default sweep (every
+# distinct layer of the AtacWorks model, 1 and 2 threads), tuning the points
+# the tuning log lacks, regenerate the tuned header, rebuild, run the sweep
+# against the heuristic default and oneDNN, and plot. Prints where the results
+# and figures are. Other sweeps: scripts/main.sh sweeps/width.sweep ...
+# (see scripts/sweep.sh --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-[ -d build ] || meson setup build >/dev/null
-ninja -C build
-build/tuner/dconv1d-demo "$@"
+(($#)) || set -- sweeps/atacworks.sweep
+exec scripts/sweep.sh --tune "$@"

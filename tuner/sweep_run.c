@@ -31,7 +31,7 @@ static const char *const impl_names[IMPL_COUNT] = {"tuned", "default", "onednn"}
 typedef struct {
   const char *out_dir, *machine;
   double budget, check_gflop;
-  int threads, list_only;
+  int threads, list_only, print_machine;
   char **files;
   int nfiles;
 } options;
@@ -49,6 +49,7 @@ static void usage(FILE *out) {
           "  --check-gflop G     reference check up to G GFLOP per pass (default 4); larger points are\n"
           "                      checked tuned against default and against oneDNN instead\n"
           "  --list              print the points and their work, run nothing\n"
+          "  --print-machine     print the machine's name (the default results folder's) and exit\n"
           "  --help              this text\n"
           "CSV columns: sweep, machine, descriptor, n c k w s d pl pr, pass, dtype, threads, impl\n"
           "(tuned|default|onednn), median_ms, min_ms, cv, gflops, peak_gflops, peak_pct,\n"
@@ -77,6 +78,8 @@ static int parse_options(int argc, char **argv, options *o) {
     } else if (!strcmp(a, "--threads") && v && !dc_cli_int(v, 1, DC_SWEEP_MAX_THREADS * 64, &number)) {
       o->threads = (int)number;
       ++i;
+    } else if (!strcmp(a, "--print-machine")) {
+      o->print_machine = 1;
     } else if (!strcmp(a, "--list")) {
       o->list_only = 1;
     } else if (a[0] == '-') {
@@ -86,7 +89,7 @@ static int parse_options(int argc, char **argv, options *o) {
       o->files[o->nfiles++] = argv[i];
     }
   }
-  if (o->nfiles == 0) {
+  if (o->nfiles == 0 && !o->print_machine) {
     fprintf(stderr, "dconv1d-sweep: no SWEEP_FILE given (try --help)\n");
     return -1;
   }
@@ -376,6 +379,11 @@ int main(int argc, char **argv) {
   if (!o.machine) {
     dc_machine_name(machine, sizeof machine);
     o.machine = machine;
+  }
+  if (o.print_machine) {
+    printf("%s\n", o.machine);
+    free(o.files);
+    return 0;
   }
   if (!o.out_dir) {
     snprintf(out_dir, sizeof out_dir, "results/%s", o.machine);
