@@ -111,7 +111,7 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
 
 /* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]
  * (BF16), zero past Q and past K. */
-static void pack_dy(const dc_wu_plan *p, const void *dy, int64_t image) {
+static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t image) {
   const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width, chunk = 64;
   const int64_t chunks = dc_div_up(p->padded_out_width, chunk);
 #pragma omp for schedule(static) nowait
@@ -120,11 +120,14 @@ static void pack_dy(const dc_wu_plan *p, const void *dy, int64_t image) {
     for (int64_t k = 0; k < KP; ++k)
       for (int64_t q = ch * chunk; q < q_end; ++q) {
         const int inside = q < Q && k < K;
+        const int64_t at = (image * K + k) * Q + q;
         if (p->dtype == DCONV1D_BF16) {
-          uint16_t v = inside ? ((const uint16_t *)dy)[(image * K + k) * Q + q] : 0;
+          uint16_t v = inside ? ((const uint16_t *)dy)[at] : 0;
+          if (inside && mask) v = dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]);
           ((uint16_t *)p->dy_panel)[((q / 2) * KP + k) * 2 + q % 2] = v;
         } else {
-          float v = inside ? ((const float *)dy)[(image * K + k) * Q + q] : 0.0f;
+          float v = inside ? ((const float *)dy)[at] : 0.0f;
+          if (inside && mask) v = dc_relu_grad_f32(v, ((const float *)mask)[at]);
           ((float *)p->dy_panel)[q * KP + k] = v;
         }
       }
@@ -196,7 +199,8 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
       }
 }
 
-static void bias_gradient(const dc_wu_plan *p, const void *dy, void *dbias) {
+/* The sum over images and pixels of dy (through the mask's ReLU derivative). */
+static void bias_gradient(const dc_wu_plan *p, const void *dy, const void *mask, void *dbias) {
   const int64_t K = p->filters, Q = p->out_width;
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
@@ -204,7 +208,13 @@ static void bias_gradient(const dc_wu_plan *p, const void *dy, void *dbias) {
     for (int64_t image = 0; image < p->images; ++image)
       for (int64_t q = 0; q < Q; ++q) {
         int64_t at = (image * K + k) * Q + q;
-        sum += p->dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((const uint16_t *)dy)[at]) : ((const float *)dy)[at];
+        if (p->dtype == DCONV1D_BF16) {
+          uint16_t v = ((const uint16_t *)dy)[at];
+          sum += dc_bf16_widen(mask ? dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]) : v);
+        } else {
+          float v = ((const float *)dy)[at];
+          sum += mask ? dc_relu_grad_f32(v, ((const float *)mask)[at]) : v;
+        }
       }
     if (p->dtype == DCONV1D_BF16)
       ((uint16_t *)dbias)[k] = dconv1d_bf16_from_float((float)sum);
@@ -213,8 +223,8 @@ static void bias_gradient(const dc_wu_plan *p, const void *dy, void *dbias) {
   }
 }
 
-void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
-               void *dbias) {
+void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, const void *mask,
+               void *dwt, void *dbias) {
   const size_t copy_floats = (size_t)plan->taps * (size_t)plan->channels * (size_t)plan->filters_padded;
 #pragma omp parallel num_threads(layer->threads)
   {
@@ -230,7 +240,7 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
       if (plan->reduction == DCONV1D_WU_PRIVATE)
         memset(plan->accumulators + copy * copy_floats, 0, copy_floats * sizeof(float));
     for (int64_t image = 0; image < plan->images; ++image) {
-      pack_dy(plan, dy, image);
+      pack_dy(plan, dy, mask, image);
       pack_x(plan, x, image); /* its implicit barrier also covers pack_dy */
       for (int64_t begin = first; begin < last; begin += plan->chunk_blocks) {
         wu_ctx ctx = {plan, begin, dc_min(begin + plan->chunk_blocks, last), private_sums || image > 0 || begin > first,
@@ -243,6 +253,6 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
 #pragma omp barrier
     }
     finish_weights(plan, dwt);
-    if (dbias) bias_gradient(plan, dy, dbias);
+    if (dbias) bias_gradient(plan, dy, mask, dbias);
   }
 }

@@ -20,6 +20,7 @@
  * tensor in place, where rows lie a whole width apart, and padding needs no
  * special case. BF16 packs it as VNNI-2 pairs of channels, once per chunk. */
 #include "internal.h"
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -145,9 +146,7 @@ typedef struct {
 
 typedef struct {
   const dc_conv_plan *plan;
-  const void *in;
-  void *out;
-  const void *bias;
+  const dc_conv_io *io;
   char *scratch;
   size_t scratch_stride;
   panel_state *panels; /* [threads] */
@@ -163,30 +162,56 @@ DC_VECTOR_CLONES static void interleave_pairs(uint16_t *restrict dst, const uint
   for (int64_t x = 0; x < count; ++x) ((uint32_t *)dst)[x] = (uint32_t)even[x] | (uint32_t)odd[x] << 16;
 }
 
+/* The same through ReLU's derivative: each value gated by its mask's sign. */
+DC_VECTOR_CLONES static void interleave_pairs_masked(uint16_t *restrict dst, const uint16_t *restrict even,
+                                                     const uint16_t *restrict odd, const uint16_t *restrict even_mask,
+                                                     const uint16_t *restrict odd_mask, int64_t count) {
+  for (int64_t x = 0; x < count; ++x) {
+    uint32_t high = odd ? dc_relu_grad_bf16(odd[x], odd_mask[x]) : 0u;
+    ((uint32_t *)dst)[x] = (uint32_t)dc_relu_grad_bf16(even[x], even_mask[x]) | high << 16;
+  }
+}
+
+DC_VECTOR_CLONES static void copy_masked_f32(float *restrict dst, const float *restrict src, const float *restrict mask,
+                                             int64_t count) {
+  for (int64_t x = 0; x < count; ++x) dst[x] = dc_relu_grad_f32(src[x], mask[x]);
+}
+
 /* Copies input pixels [lo, lo+len) of every channel of image into the
  * panel, zero outside the input and for BF16's padding channel.
  * FP32: [r][pixel]; BF16: VNNI [r/2][pixel][2]. */
-static void pack_panel(const dc_conv_plan *p, const void *in, int64_t image, int64_t lo, int64_t len, void *panel) {
+static void pack_panel(const dc_conv_plan *p, const dc_conv_io *io, int64_t image, int64_t lo, int64_t len,
+                       void *panel) {
   const int64_t ld = p->panel_ld;
   /* [begin, end) of the panel lies inside the input; it may be empty */
   const int64_t begin = dc_min(dc_max(0, -lo), len), end = dc_max(dc_min(len, p->in_width - lo), begin);
+  const int64_t row0 = image * p->in_ch * p->in_width + lo; /* element offset of channel 0's first pixel */
   if (p->dtype == DCONV1D_F32) {
     for (int64_t r = 0; r < p->in_ch; ++r) {
       float *dst = (float *)panel + r * ld;
-      const float *src = (const float *)in + (image * p->in_ch + r) * p->in_width + lo;
+      const float *src = (const float *)io->in + row0 + r * p->in_width;
       memset(dst, 0, (size_t)begin * sizeof(float));
-      memcpy(dst + begin, src + begin, (size_t)(end - begin) * sizeof(float));
+      if (io->mask)
+        copy_masked_f32(dst + begin, src + begin, (const float *)io->mask + row0 + r * p->in_width + begin,
+                        end - begin);
+      else
+        memcpy(dst + begin, src + begin, (size_t)(end - begin) * sizeof(float));
       memset(dst + end, 0, (size_t)(len - end) * sizeof(float));
     }
     return;
   }
   for (int64_t pair = 0; pair < p->in_ch_padded / 2; ++pair) {
     uint16_t *dst = (uint16_t *)panel + pair * ld * 2;
-    const int64_t r = 2 * pair;
-    const uint16_t *even = (const uint16_t *)in + (image * p->in_ch + r) * p->in_width + lo;
+    const int64_t r = 2 * pair, at = row0 + r * p->in_width + begin;
+    const uint16_t *even = (const uint16_t *)io->in + at;
     const uint16_t *odd = r + 1 < p->in_ch ? even + p->in_width : NULL;
     memset(dst, 0, (size_t)begin * 2 * sizeof(uint16_t));
-    interleave_pairs(dst + 2 * begin, even + begin, odd ? odd + begin : NULL, end - begin);
+    if (io->mask) {
+      const uint16_t *even_mask = (const uint16_t *)io->mask + at;
+      interleave_pairs_masked(dst + 2 * begin, even, odd, even_mask, odd ? even_mask + p->in_width : NULL, end - begin);
+    } else {
+      interleave_pairs(dst + 2 * begin, even, odd, end - begin);
+    }
     memset(dst + 2 * end, 0, (size_t)(len - end) * 2 * sizeof(uint16_t));
   }
 }
@@ -199,30 +224,37 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
   const int64_t last = dc_min(block + p->chunk_blocks, p->width_blocks);
   const int64_t q_begin = block * p->width_block, q_end = dc_min(last * p->width_block, p->out_width);
   const int64_t span = (p->taps - 1) * p->dilation;
-  pack_panel(p, ctx->in, image, q_begin - p->offset, q_end - q_begin + span,
+  pack_panel(p, ctx->io, image, q_begin - p->offset, q_end - q_begin + span,
              ctx->scratch + (size_t)tid * ctx->scratch_stride);
   *state = (panel_state){image, block, last};
 }
 
-DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *restrict src, float bias, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] + bias;
+/* floor = 0 applies the ReLU, -INFINITY stores the plain sum (NaN passes
+ * either way, as PyTorch's relu keeps NaN). */
+static inline float dc_clamp_below(float value, float floor) { return value < floor ? floor : value; }
+
+DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *restrict src, float bias, float floor,
+                                           int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = dc_clamp_below(src[i] + bias, floor);
 }
 
-DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(src[i] + bias);
+DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias, float floor,
+                                            int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(dc_clamp_below(src[i] + bias, floor));
 }
 
 /* Writes the FP32 accumulator tile (ldc = width_block) to the output, adding
- * the bias and, for BF16, rounding once. */
-static void store_tile(const dc_conv_plan *p, const float *acc, const void *bias, void *out, int64_t rows,
+ * the bias, applying the ReLU when asked and, for BF16, rounding once. */
+static void store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t rows,
                        int64_t cols) {
+  const float floor = relu ? 0.0f : -INFINITY;
   for (int64_t j = 0; j < rows; ++j) {
     const float *src = acc + j * p->width_block;
     if (p->dtype == DCONV1D_BF16)
       store_row_bf16((uint16_t *)out + j * p->out_width, src, bias ? dc_bf16_widen(((const uint16_t *)bias)[j]) : 0.0f,
-                     cols);
+                     floor, cols);
     else
-      store_row_f32((float *)out + j * p->out_width, src, bias ? ((const float *)bias)[j] : 0.0f, cols);
+      store_row_f32((float *)out + j * p->out_width, src, bias ? ((const float *)bias)[j] : 0.0f, floor, cols);
   }
 }
 
@@ -235,7 +267,8 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const int64_t q0 = block * p->width_block;
   const int64_t m = dc_min(p->width_block, p->out_width - q0), n = dc_min(p->out_block, p->out_ch - o0);
   const int64_t lo = q0 - p->offset, span = (p->taps - 1) * p->dilation;
-  const int direct = p->direct_input && lo >= 0 && lo + m + span <= p->in_width;
+  /* a masked input must go through the panel, where the mask is applied */
+  const int direct = p->direct_input && !ctx->io->mask && lo >= 0 && lo + m + span <= p->in_width;
   if (!direct) ensure_panel(ctx, tid, image, block);
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
@@ -243,7 +276,7 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {
     const int64_t channels = dc_min(p->in_block, p->in_ch_padded - r0);
     /* FP32 row r0 starts at r0*ld; a BF16 VNNI row pair r0/2 at (r0/2)*ld*2 elements */
-    const void *a = direct ? (const char *)ctx->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize
+    const void *a = direct ? (const char *)ctx->io->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize
                            : panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
     const void *b = (const char *)p->weights + (size_t)(o0 * p->in_ch_padded + r0) * esize;
     const dc_brgemm *kernel =
@@ -251,19 +284,19 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
     dc_brgemm_run(kernel, a, b, acc, p->taps);
   }
   const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;
-  store_tile(p, acc, ctx->bias ? (const char *)ctx->bias + (size_t)o0 * esize : NULL,
-             (char *)ctx->out + (size_t)out_offset * esize, n, m);
+  const void *bias = ctx->io->bias;
+  store_tile(p, acc, bias ? (const char *)bias + (size_t)o0 * esize : NULL, ctx->io->relu,
+             (char *)ctx->io->out + (size_t)out_offset * esize, n, m);
 }
 
-void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias, void *out,
-                      const void *wt, int flip_taps) {
+void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps) {
   panel_state panels[layer->threads];
-  conv_ctx ctx = {plan, in, out, bias, layer->thread_scratch, layer->thread_scratch_stride, panels};
+  conv_ctx ctx = {plan, io, layer->thread_scratch, layer->thread_scratch_stride, panels};
 #pragma omp parallel num_threads(layer->threads)
   {
     const int tid = omp_get_thread_num();
     panels[tid] = (panel_state){-1, 0, 0};
-    relayout_weights(plan, wt, flip_taps); /* its barrier also publishes the empty panels */
+    relayout_weights(plan, io->wt, flip_taps); /* its barrier also publishes the empty panels */
     dc_nest_run(&plan->nest, tid, omp_get_num_threads(), conv_tile, &ctx);
   }
 }

@@ -41,7 +41,8 @@ typedef enum { DCONV1D_FWD = 0, DCONV1D_BWD_DATA = 1, DCONV1D_BWD_WEIGHT = 2 } d
   X(DCONV1D_ERR_OVERFLOW, -7, "a size or element count overflows 64-bit arithmetic")                                   \
   X(DCONV1D_ERR_PARSE, -8, "text could not be parsed")                                                                 \
   X(DCONV1D_ERR_BAD_DTYPE, -9, "unknown data type")                                                                    \
-  X(DCONV1D_ERR_BAD_PASS, -10, "unknown pass")
+  X(DCONV1D_ERR_BAD_PASS, -10, "unknown pass")                                                                         \
+  X(DCONV1D_ERR_BAD_ACTIVATION, -11, "unknown activation")
 
 #define DCONV1D_STATUS_ENUM_ENTRY(name, value, message) name = value,
 typedef enum { DCONV1D_STATUS_TABLE(DCONV1D_STATUS_ENUM_ENTRY) } dconv1d_status;
@@ -119,6 +120,22 @@ dconv1d_status dconv1d_backward_data(dconv1d_layer *layer, const void *dy, const
 dconv1d_status dconv1d_backward_weight(dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
                                        void *dbias /* NULL ok */);
 void dconv1d_destroy(dconv1d_layer *layer); /* NULL is a no-op */
+
+/* ---- fused activation ----------------------------------------------------
+ * forward_act writes y = act(conv(x) + bias): the ReLU is applied to the
+ * FP32 accumulator before the one rounding, in the same store.
+ * The backward passes take dy, the gradient of that activated y, and y
+ * itself: they read dy through ReLU's derivative (dy where y > 0, else 0)
+ * while packing it, so the masked gradient is never materialised, and
+ * dbias is the sum of the masked gradient. With DCONV1D_ACT_NONE they are
+ * the plain passes and y may be NULL. */
+typedef enum { DCONV1D_ACT_NONE = 0, DCONV1D_ACT_RELU = 1 } dconv1d_activation;
+dconv1d_status dconv1d_forward_act(dconv1d_layer *layer, const void *x, const void *wt, const void *bias,
+                                   dconv1d_activation act, void *y);
+dconv1d_status dconv1d_backward_data_act(dconv1d_layer *layer, const void *dy, const void *y, dconv1d_activation act,
+                                         const void *wt, void *dx);
+dconv1d_status dconv1d_backward_weight_act(dconv1d_layer *layer, const void *x, const void *dy, const void *y,
+                                           dconv1d_activation act, void *dwt, void *dbias);
 const char *dconv1d_status_string(dconv1d_status status);
 
 /* What a layer was planned with, and where its config came from. Per pass:

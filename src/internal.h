@@ -45,6 +45,21 @@ static inline float dc_bf16_widen(uint16_t value) {
   return bits.f;
 }
 
+/* ReLU's derivative applied to dy, given the activated output y: dy where
+ * y > 0, else 0 (a NaN y masks too, as y > 0 is false). BF16 compares bits:
+ * positive non-NaN values are 0x0001..0x7f80. */
+static inline float dc_relu_grad_f32(float dy, float y) { return y > 0.0f ? dy : 0.0f; }
+static inline uint16_t dc_relu_grad_bf16(uint16_t dy, uint16_t y) { return (uint16_t)(y - 1u < 0x7f80u ? dy : 0u); }
+
+/* What one conv-pass call reads and writes. mask: the activated output whose
+ * ReLU derivative gates `in` (backward data with ACT_RELU), else NULL; relu:
+ * clamp the stored output at 0 (forward with ACT_RELU). */
+typedef struct {
+  const void *in, *bias, *mask, *wt;
+  void *out;
+  int relu;
+} dc_conv_io;
+
 /* All of a layer's scratch lives in one arena, allocated once at create
  * time on transparent huge pages: planning takes byte offsets, then the
  * layer binds them to the arena. (Panels whose rows lie a few 4 KiB pages
@@ -135,8 +150,7 @@ struct dconv1d_layer {
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                                  const dconv1d_pass_config *config, dc_arena_layout *arena);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
-void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const void *in, const void *bias, void *out,
-                      const void *wt, int flip_taps);
+void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
                                dc_arena_layout *arena);
@@ -145,7 +159,8 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
 int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,
                    size_t source_len);
 
-void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, void *dwt,
-               void *dbias);
+/* mask: the activated output whose ReLU derivative gates dy, or NULL. */
+void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, const void *mask,
+               void *dwt, void *dbias);
 
 #endif

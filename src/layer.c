@@ -94,22 +94,51 @@ void dconv1d_destroy(dconv1d_layer *layer) {
   free(layer);
 }
 
-dconv1d_status dconv1d_forward(dconv1d_layer *layer, const void *x, const void *wt, const void *bias, void *y) {
+/* NULL_ARG for a missing y under ReLU, BAD_ACTIVATION for an unknown one. */
+static dconv1d_status check_activation(dconv1d_activation act, const void *y) {
+  if (act != DCONV1D_ACT_NONE && act != DCONV1D_ACT_RELU) return DCONV1D_ERR_BAD_ACTIVATION;
+  return act == DCONV1D_ACT_RELU && !y ? DCONV1D_ERR_NULL_ARG : DCONV1D_OK;
+}
+
+dconv1d_status dconv1d_forward_act(dconv1d_layer *layer, const void *x, const void *wt, const void *bias,
+                                   dconv1d_activation act, void *y) {
   if (!layer || !x || !wt || !y) return DCONV1D_ERR_NULL_ARG;
-  dc_conv_pass_run(&layer->fwd, layer, x, bias, y, wt, 0);
+  dconv1d_status status = check_activation(act, y);
+  if (status != DCONV1D_OK) return status;
+  dc_conv_io io = {.in = x, .bias = bias, .wt = wt, .out = y, .relu = act == DCONV1D_ACT_RELU};
+  dc_conv_pass_run(&layer->fwd, layer, &io, 0);
   return DCONV1D_OK;
+}
+
+dconv1d_status dconv1d_backward_data_act(dconv1d_layer *layer, const void *dy, const void *y, dconv1d_activation act,
+                                         const void *wt, void *dx) {
+  if (!layer || !dy || !wt || !dx) return DCONV1D_ERR_NULL_ARG;
+  dconv1d_status status = check_activation(act, y);
+  if (status != DCONV1D_OK) return status;
+  dc_conv_io io = {.in = dy, .mask = act == DCONV1D_ACT_RELU ? y : NULL, .wt = wt, .out = dx};
+  dc_conv_pass_run(&layer->bwd_data, layer, &io, 1);
+  return DCONV1D_OK;
+}
+
+dconv1d_status dconv1d_backward_weight_act(dconv1d_layer *layer, const void *x, const void *dy, const void *y,
+                                           dconv1d_activation act, void *dwt, void *dbias) {
+  if (!layer || !x || !dy || !dwt) return DCONV1D_ERR_NULL_ARG;
+  dconv1d_status status = check_activation(act, y);
+  if (status != DCONV1D_OK) return status;
+  dc_wu_run(&layer->wu, layer, x, dy, act == DCONV1D_ACT_RELU ? y : NULL, dwt, dbias);
+  return DCONV1D_OK;
+}
+
+dconv1d_status dconv1d_forward(dconv1d_layer *layer, const void *x, const void *wt, const void *bias, void *y) {
+  return dconv1d_forward_act(layer, x, wt, bias, DCONV1D_ACT_NONE, y);
 }
 
 dconv1d_status dconv1d_backward_data(dconv1d_layer *layer, const void *dy, const void *wt, void *dx) {
-  if (!layer || !dy || !wt || !dx) return DCONV1D_ERR_NULL_ARG;
-  dc_conv_pass_run(&layer->bwd_data, layer, dy, NULL, dx, wt, 1);
-  return DCONV1D_OK;
+  return dconv1d_backward_data_act(layer, dy, NULL, DCONV1D_ACT_NONE, wt, dx);
 }
 
 dconv1d_status dconv1d_backward_weight(dconv1d_layer *layer, const void *x, const void *dy, void *dwt, void *dbias) {
-  if (!layer || !x || !dy || !dwt) return DCONV1D_ERR_NULL_ARG;
-  dc_wu_run(&layer->wu, layer, x, dy, dwt, dbias);
-  return DCONV1D_OK;
+  return dconv1d_backward_weight_act(layer, x, dy, NULL, DCONV1D_ACT_NONE, dwt, dbias);
 }
 
 dconv1d_status dconv1d_layer_config(const dconv1d_layer *layer, dconv1d_config *config) {

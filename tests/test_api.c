@@ -25,7 +25,8 @@ static void test_status_table(void) {
                                 DCONV1D_ERR_OVERFLOW,
                                 DCONV1D_ERR_PARSE,
                                 DCONV1D_ERR_BAD_DTYPE,
-                                DCONV1D_ERR_BAD_PASS};
+                                DCONV1D_ERR_BAD_PASS,
+                                DCONV1D_ERR_BAD_ACTIVATION};
   const int count = (int)(sizeof all / sizeof *all);
   CHECK_EQ_INT(DCONV1D_OK, 0);
   for (int i = 0; i < count; ++i) {
@@ -141,6 +142,13 @@ static void test_execute_rejects(void) {
   CHECK_EQ_INT(dconv1d_backward_weight(layer, x, NULL, dwt, NULL), DCONV1D_ERR_NULL_ARG);
   CHECK_EQ_INT(dconv1d_backward_weight(layer, x, y, NULL, NULL), DCONV1D_ERR_NULL_ARG);
   CHECK_EQ_INT(dconv1d_backward_weight(NULL, x, y, dwt, NULL), DCONV1D_ERR_NULL_ARG);
+  /* the activation: an unknown one, and ReLU without the activated output */
+  CHECK_EQ_INT(dconv1d_forward_act(layer, x, wt, NULL, (dconv1d_activation)7, y), DCONV1D_ERR_BAD_ACTIVATION);
+  CHECK_EQ_INT(dconv1d_backward_data_act(layer, y, y, (dconv1d_activation)-1, wt, x), DCONV1D_ERR_BAD_ACTIVATION);
+  CHECK_EQ_INT(dconv1d_backward_data_act(layer, y, NULL, DCONV1D_ACT_RELU, wt, x), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_weight_act(layer, x, y, NULL, DCONV1D_ACT_RELU, dwt, NULL), DCONV1D_ERR_NULL_ARG);
+  CHECK_EQ_INT(dconv1d_backward_weight_act(layer, x, y, y, (dconv1d_activation)2, dwt, NULL),
+               DCONV1D_ERR_BAD_ACTIVATION);
   int untouched = 1;
   for (int64_t i = 0; i < ys; ++i) untouched &= y[i] == 42.0f;
   for (int64_t i = 0; i < ws; ++i) untouched &= dwt[i] == 42.0f;

@@ -1,7 +1,9 @@
 /* Randomised correctness of every pass and dtype against the double
  * reference: C, K in {1,2,15,16,17,64}, S in {1,2,9,51}, d in {1,2,8,32},
  * output widths from 1 up, odd widths, padding on either or both sides,
- * N in {1,3}; the default config and random non-default configs.
+ * N in {1,3}; the default config and random non-default configs; each
+ * case also runs the fused ReLU epilogue (forward_act and the masked
+ * backward passes).
  * Outputs are NaN-filled before each call so an unwritten element fails.
  * Seed: DCONV1D_TEST_SEED (printed on failure); case count: argv[1]. */
 #include "check.h"
@@ -154,6 +156,70 @@ static void describe(const dconv1d_shape *sh, const char *cfg_text, uint64_t see
           (unsigned long long)seed);
 }
 
+static double value_of(const tensor *t, int64_t i, dconv1d_dtype dtype) {
+  return dtype == DCONV1D_BF16 ? dconv1d_bf16_to_float(((uint16_t *)t->data)[i]) : ((float *)t->data)[i];
+}
+
+static int check_outputs(const char *const *names, const dconv1d_status *status, tensor *const *outs,
+                         const double *const *magnitudes, int count, const dconv1d_shape *sh, const char *cfg_text,
+                         uint64_t seed) {
+  const double tol = sh->dtype == DCONV1D_BF16 ? 1e-2 : 1e-5;
+  int failed = 0;
+  for (int r = 0; r < count; ++r) {
+    double err = rel_error(outs[r], magnitudes[r], sh->dtype);
+    ++check_count;
+    if (status[r] != DCONV1D_OK || !(err <= tol)) {
+      ++check_failures;
+      failed = 1;
+      fprintf(stderr, "FAIL %s: status %d, relative L2 error %.3g > %.0e\n", names[r], status[r], err, tol);
+      describe(sh, cfg_text, seed);
+    }
+  }
+  return failed;
+}
+
+/* The fused ReLU epilogue: forward_act against relu(reference); the
+ * backward passes against the reference run on dy masked by the y that
+ * forward_act produced (the y a framework would hand back). */
+static int check_relu(dconv1d_layer *layer, const dconv1d_shape *sh, const char *cfg_text, uint64_t seed,
+                      const tensor *x, const tensor *wt, const tensor *bias, const tensor *dy, const double *my,
+                      const double *mdx, const double *mdwt, const double *mdbias) {
+  const int64_t xs = x->count, ys = dy->count, ws = wt->count;
+  tensor y = tensor_nan(ys, sh->dtype), dx = tensor_nan(xs, sh->dtype), dwt = tensor_nan(ws, sh->dtype),
+         dbias = tensor_nan(sh->k, sh->dtype);
+  double *dz = malloc((size_t)ys * sizeof(double));
+  dconv1d_ref_forward(sh, x->exact, wt->exact, bias ? bias->exact : NULL, y.exact);
+  dconv1d_status status[4];
+  status[0] = dconv1d_forward_act(layer, x->data, wt->data, bias ? bias->data : NULL, DCONV1D_ACT_RELU, y.data);
+  int64_t active = 0;
+  for (int64_t i = 0; i < ys; ++i) {
+    y.exact[i] = fmax(y.exact[i], 0.0);
+    const int open = value_of(&y, i, sh->dtype) > 0.0;
+    dz[i] = open ? dy->exact[i] : 0.0;
+    active += open;
+  }
+  dconv1d_ref_backward_data(sh, dz, wt->exact, dx.exact);
+  dconv1d_ref_backward_weight(sh, x->exact, dz, dwt.exact, dbias.exact);
+  status[1] = dconv1d_backward_data_act(layer, dy->data, y.data, DCONV1D_ACT_RELU, wt->data, dx.data);
+  status[2] = dconv1d_backward_weight_act(layer, x->data, dy->data, y.data, DCONV1D_ACT_RELU, dwt.data, dbias.data);
+  status[3] = DCONV1D_OK;
+  static const char *const names[4] = {"fwd+relu", "bwd_data+relu", "bwd_weight+relu", "bwd_weight+relu(bias)"};
+  tensor *outs[4] = {&y, &dx, &dwt, &dbias};
+  const double *magnitudes[4] = {my, mdx, mdwt, mdbias};
+  int failed = check_outputs(names, status, outs, magnitudes, 4, sh, cfg_text, seed);
+  /* the mask must matter: random data leaves some outputs open and some shut (large cases) */
+  if (ys >= 64 && (active == 0 || active == ys)) {
+    ++check_failures, failed = 1;
+    fprintf(stderr, "FAIL relu: %lld of %lld outputs positive: the mask was not exercised\n", (long long)active,
+            (long long)ys);
+  }
+  ++check_count;
+  tensor *all[] = {&y, &dx, &dwt, &dbias};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) tensor_free(all[i]);
+  free(dz);
+  return failed;
+}
+
 static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t seed) {
   dconv1d_layer *layer = NULL;
   char cfg_text[512] = "default";
@@ -180,27 +246,14 @@ static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t
   dconv1d_ref_forward(sh, ax, awt, with_bias ? abias : NULL, my);
   dconv1d_ref_backward_data(sh, ady, awt, mdx);
   dconv1d_ref_backward_weight(sh, ax, ady, mdwt, mdbias);
-  int failed = 0;
-  const double tol = sh->dtype == DCONV1D_BF16 ? 1e-2 : 1e-5;
-  struct {
-    const char *name;
-    dconv1d_status status;
-    tensor *out;
-    const double *magnitude;
-  } runs[4] = {{"fwd", dconv1d_forward(layer, x.data, wt.data, with_bias ? bias.data : NULL, y.data), &y, my},
-               {"bwd_data", dconv1d_backward_data(layer, dy.data, wt.data, dx.data), &dx, mdx},
-               {"bwd_weight", dconv1d_backward_weight(layer, x.data, dy.data, dwt.data, dbias.data), &dwt, mdwt},
-               {"bwd_weight(bias)", DCONV1D_OK, &dbias, mdbias}};
-  for (int r = 0; r < 4; ++r) {
-    double err = rel_error(runs[r].out, runs[r].magnitude, sh->dtype);
-    ++check_count;
-    if (runs[r].status != DCONV1D_OK || !(err <= tol)) {
-      ++check_failures;
-      failed = 1;
-      fprintf(stderr, "FAIL %s: status %d, relative L2 error %.3g > %.0e\n", runs[r].name, runs[r].status, err, tol);
-      describe(sh, cfg_text, seed);
-    }
-  }
+  static const char *const names[4] = {"fwd", "bwd_data", "bwd_weight", "bwd_weight(bias)"};
+  const dconv1d_status status[4] = {dconv1d_forward(layer, x.data, wt.data, with_bias ? bias.data : NULL, y.data),
+                                    dconv1d_backward_data(layer, dy.data, wt.data, dx.data),
+                                    dconv1d_backward_weight(layer, x.data, dy.data, dwt.data, dbias.data), DCONV1D_OK};
+  tensor *outs[4] = {&y, &dx, &dwt, &dbias};
+  const double *magnitudes[4] = {my, mdx, mdwt, mdbias};
+  int failed = check_outputs(names, status, outs, magnitudes, 4, sh, cfg_text, seed);
+  failed |= check_relu(layer, sh, cfg_text, seed, &x, &wt, with_bias ? &bias : NULL, &dy, my, mdx, mdwt, mdbias);
   double *scratch[] = {ax, awt, abias, ady, my, mdx, mdwt, mdbias};
   for (size_t i = 0; i < sizeof scratch / sizeof *scratch; ++i) free(scratch[i]);
   tensor *all[] = {&x, &wt, &bias, &dy, &y, &dx, &dwt, &dbias};
