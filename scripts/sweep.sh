@@ -51,9 +51,11 @@ if ((tune)); then
   ninja -C build >/dev/null
 fi
 
+failed=()
 for f in "${files[@]}"; do
   echo "== sweep $f"
-  $sweep "${threads[@]}" --budget "$budget" --out-dir "results/$machine" "$f"
+  # a failed point is reported and left out; the other points and sweeps still run
+  $sweep "${threads[@]}" --budget "$budget" --out-dir "results/$machine" "$f" || failed+=("$f")
 done
 
 echo "== plots"
@@ -62,3 +64,7 @@ for f in "results/$machine"/*.csv; do [ "${f##*/}" = summary.csv ] || csvs+=("$f
 /usr/bin/python3 plots/plot_sweeps.py --out-dir "plots/$machine" --summary-csv "results/$machine/summary.csv" "${csvs[@]}"
 echo "results: results/$machine/ (one CSV and provenance file per sweep, summary.csv)"
 echo "figures: plots/$machine/ (<sweep>-t<T>-efficiency and -speedup, summary; PNG and SVG)"
+if ((${#failed[@]})); then
+  echo "sweep.sh: points failed in ${failed[*]} (see the messages above)" >&2
+  exit 1
+fi
