@@ -40,3 +40,5 @@ double dc_rel_l2_reference(const void *got, const double *want, int64_t count, d
 }
 
 double dc_tolerance(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 1e-2 : 1e-5; }
+
+double dc_tolerance_between(dconv1d_dtype dtype) { return 2.0 * dc_tolerance(dtype); }

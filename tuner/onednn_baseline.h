@@ -3,8 +3,9 @@
  * Candidates per pass: activation layouts any, ncw and nwc (and, forward,
  * prop kinds inference and training); weights always in oneDNN's preferred
  * layout. Each candidate's output must match the expected output (the
- * layer's, same inputs) within the layer tests' tolerance before its time
- * counts; reorders happen at create time, never in execute. */
+ * layer's, same inputs) within twice the layer tests' tolerance (both are
+ * approximations) before its time counts; reorders happen at create time,
+ * never in execute. */
 #ifndef DC_ONEDNN_BASELINE_H
 #define DC_ONEDNN_BASELINE_H
 #include "dconv1d.h"
