@@ -227,13 +227,6 @@ static void print_row(const bench_item *item, const dc_pair_result *r, int threa
   printf("\n");
 }
 
-static void progress(int done, int total, double started, const char *what) {
-  if (!isatty(STDERR_FILENO)) return;
-  double elapsed = dc_now_seconds() - started, eta = done ? elapsed / done * (total - done) : 0.0;
-  fprintf(stderr, "\r[%d/%d] %-60.60s ETA %5.0fs", done + 1, total, what, eta);
-  if (done + 1 == total) fprintf(stderr, "\n");
-}
-
 static int paired_runs(bench_item *items, int n, const options *o, const dc_provenance *prov) {
   dc_atomic_file csv;
   int failures = 0;
@@ -250,7 +243,7 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
   double started = dc_now_seconds();
   for (int i = 0; i < n; ++i) {
     bench_item *item = &items[i];
-    progress(i, n, started, item->c.descriptor);
+    dc_cli_progress(i, n, started, item->c.descriptor);
     if (!item->ok) continue;
     const int baseline = (o->with_onednn && item->c.onednn) || item->versus;
     dc_pair_options po = {o->paired_budget, 10, 0, 2, item->c.sets};

@@ -23,6 +23,8 @@ static int64_t output_elements(const dconv1d_shape *s, dconv1d_pass pass) {
   return pass == DCONV1D_FWD ? elements(s, 'y') : pass == DCONV1D_BWD_DATA ? elements(s, 'x') : elements(s, 'w');
 }
 
+int64_t dc_case_output_count(const dc_case *c) { return output_elements(&c->shape, c->pass); }
+
 int64_t dc_case_set_bytes(const dconv1d_shape *s) {
   int64_t es = s->dtype == DCONV1D_BF16 ? 2 : 4;
   return es * (2 * elements(s, 'x') + 2 * elements(s, 'w') + elements(s, 'b') + 2 * elements(s, 'y'));

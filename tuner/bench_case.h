@@ -35,6 +35,8 @@ int dc_cold_sets(const dconv1d_shape *shape);
 int dc_case_create(dc_case *c, const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_config *config, int sets,
                    int with_onednn, char *why, size_t why_len);
 int dc_case_run_ours(void *c, int set);
+/* Elements of the case's pass output (y, dx or dwt). */
+int64_t dc_case_output_count(const dc_case *c);
 /* The case's pass on its buffers with another layer of the same shape. */
 int dc_case_run_with(dc_case *c, dconv1d_layer *layer, int set);
 /* The double-precision reference output of the case's pass on buffer set 0

@@ -39,6 +39,15 @@ double dc_rel_l2_reference(const void *got, const double *want, int64_t count, d
   return sqrt(diff) / (norm > 0 ? sqrt(norm) : 1.0);
 }
 
+void dc_fill_nan(void *data, int64_t count, dconv1d_dtype dtype) {
+  for (int64_t i = 0; i < count; ++i) {
+    if (dtype == DCONV1D_BF16)
+      ((uint16_t *)data)[i] = 0x7fc0;
+    else
+      ((float *)data)[i] = NAN;
+  }
+}
+
 double dc_tolerance(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 1e-2 : 1e-5; }
 
 double dc_tolerance_between(dconv1d_dtype dtype) { return 2.0 * dc_tolerance(dtype); }

@@ -6,6 +6,8 @@
 
 /* Uniform values in [-1, 1) from a fixed seed (bf16 values rounded once). */
 void dc_fill_random(void *data, int64_t count, dconv1d_dtype dtype, uint64_t seed);
+/* Quiet NaNs everywhere: an output a run leaves unwritten then fails its check. */
+void dc_fill_nan(void *data, int64_t count, dconv1d_dtype dtype);
 /* ||got - want|| / ||want||; +inf when got holds a NaN or Inf. */
 double dc_rel_l2(const void *got, const void *want, int64_t count, dconv1d_dtype dtype);
 /* The same against a double-precision reference. */

@@ -111,36 +111,21 @@ static int run_preset(void *vp, int set) {
   return dc_case_run_with(&p->c, p->preset, set);
 }
 
-static void poison(void *out, int64_t count, dconv1d_dtype dtype) {
-  for (int64_t i = 0; i < count; ++i) {
-    if (dtype == DCONV1D_BF16)
-      ((uint16_t *)out)[i] = 0x7fc0;
-    else
-      ((float *)out)[i] = NAN;
-  }
-}
-
 /* One of ours on buffer set 0, poisoned first, as a copy (NULL on failure). */
 static void *output_of(point *p, dconv1d_layer *layer, int64_t count) {
   const size_t bytes = (size_t)count * (p->c.shape.dtype == DCONV1D_BF16 ? 2 : 4);
-  poison(p->c.buffers[0].out, count, p->c.shape.dtype);
+  dc_fill_nan(p->c.buffers[0].out, count, p->c.shape.dtype);
   void *copy = malloc(bytes);
   if (copy && dc_case_run_with(&p->c, layer, 0) == DCONV1D_OK) return memcpy(copy, p->c.buffers[0].out, bytes);
   free(copy);
   return NULL;
 }
 
-static int64_t output_count(const dconv1d_shape *s, dconv1d_pass pass) {
-  return pass == DCONV1D_FWD        ? s->n * s->k * dconv1d_out_width(s)
-         : pass == DCONV1D_BWD_DATA ? s->n * s->c * s->w
-                                    : s->k * s->c * s->s;
-}
-
 /* Checks tuned and default: against the reference when it is affordable,
  * else against each other (oneDNN was verified against tuned at creation). */
 static int check_point(point *p, const double *reference, char *why, size_t why_len) {
   const dconv1d_dtype dtype = p->c.shape.dtype;
-  const int64_t count = output_count(&p->c.shape, p->c.pass);
+  const int64_t count = dc_case_output_count(&p->c);
   void *tuned = output_of(p, p->c.layer, count), *preset = output_of(p, p->preset, count);
   const double tolerance = reference ? dc_tolerance(dtype) : dc_tolerance_between(dtype);
   if (!tuned || !preset) {
@@ -251,12 +236,6 @@ static int run_point(const output *out, const options *o, const dconv1d_shape *s
 }
 
 /* ---- one sweep ------------------------------------------------------------------------ */
-static void progress(int done, int total, double started, const char *what) {
-  if (!isatty(STDERR_FILENO)) return;
-  const double elapsed = dc_now_seconds() - started, eta = done ? elapsed / done * (total - done) : 0.0;
-  fprintf(stderr, "\r[%d/%d] %-52.52s ETA %5.0fs ", done + 1, total, what, eta);
-}
-
 /* The reference output of one shape, pass and dtype on the case's buffers
  * (the same seeds whatever the thread count), or NULL above the limit. */
 static double *reference_for(const dconv1d_shape *shape, dconv1d_pass pass, double check_gflop) {
@@ -358,13 +337,12 @@ static int run_sweep(const options *o, const char *file) {
           char key[160];
           shape.threads = prov->threads;
           dconv1d_shape_print(&shape, key, sizeof key);
-          progress(done, total, started, key);
+          dc_cli_progress(done, total, started, key);
           failures += run_point(&out, o, &shape, (dconv1d_pass)sw.passes[p], reference,
                                 shape.dtype == DCONV1D_BF16 ? prov->peak_bf16_gflops : prov->peak_f32_gflops) != 0;
         }
         free(reference);
       }
-  if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
   int rc = dc_atomic_commit(&csv);
   if (rc != 0) perror(csv_path);
   if (rc == 0) rc = write_provenance(csv_path, &sw, file, o, provs, sw.nthreads);

@@ -209,7 +209,8 @@ def main(argv):
         print(f"wrote {args.csv}")
     if args.figure:
         plot(rows, args.figure, f"AtacWorks training step, batch {args.batch} x {args.length}, "
-                                f"{args.threads} threads\n{provenance(args)['cpu_model']}")
+                                f"{args.threads} threads, torch {torch.__version__}\n{provenance(args)['cpu_model']}, "
+                                f"{os.cpu_count()} CPUs")
         print(f"wrote {args.figure}")
     return 0 if all(r["losses_agree"] for r in rows) else 1
 
