@@ -59,8 +59,8 @@ for f in "${files[@]}"; do
 done
 
 echo "== plots"
-csvs=()
-for f in "results/$machine"/*.csv; do [ "${f##*/}" = summary.csv ] || csvs+=("$f"); done
+csvs=() # the sweep CSVs of this machine (not the summary, not the training benchmark's)
+for f in "results/$machine"/*.csv; do head -1 "$f" | grep -q '^sweep,machine,' && csvs+=("$f"); done
 /usr/bin/python3 plots/plot_sweeps.py --out-dir "plots/$machine" --summary-csv "results/$machine/summary.csv" "${csvs[@]}"
 echo "results: results/$machine/ (one CSV and provenance file per sweep, summary.csv)"
 echo "figures: plots/$machine/ (<sweep>-t<T>-efficiency and -speedup, summary; PNG and SVG)"
