@@ -216,7 +216,7 @@ def summarize(all_rows):
 def summary_figure(plt, all_rows, table):
     threads_list = sorted({r["threads"] for r in all_rows})
     groups = [(p, d) for p in PASSES for d in DTYPES if any(t["pass_"] == p and t["dtype"] == d for t in table)]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(groups) * len(threads_list)), 4.2))
+    fig, ax = plt.subplots(figsize=(min(11.0, max(6.0, 0.9 * len(groups) * len(threads_list))), 4.4))
     width = 0.8 / len(threads_list)
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
     for ti, threads in enumerate(threads_list):
@@ -246,8 +246,9 @@ def summary_figure(plt, all_rows, table):
     ax.grid(True, axis="y", which="both", alpha=0.3)
     ax.legend(fontsize=8)
     sweeps = sorted({r["sweep"] for r in all_rows})
-    ax.set_title(f"All sweep points ({', '.join(sweeps)})\n{all_rows[0]['machine']}, {peak_text(all_rows)}",
-                 fontsize=10)
+    peaks = "; ".join(f"{t} thread{'s' if t > 1 else ''}: {peak_text([r for r in all_rows if r['threads'] == t])}"
+                      for t in threads_list)
+    ax.set_title(f"All sweep points ({', '.join(sweeps)})\n{all_rows[0]['machine']}; {peaks}", fontsize=9)
     fig.tight_layout()
     return fig
 
