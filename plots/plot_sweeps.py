@@ -165,9 +165,11 @@ def sweep_figure(plt, rows, threads, metric):
                 ax.axhline(100, color="grey", linewidth=0.6)
             else:
                 ax.set_yscale("log")
+                plain_log_labels(ax.yaxis)
                 ax.axhline(1.0, color="tab:red", linewidth=0.8)
             if log_x:
                 ax.set_xscale("log")
+                plain_log_labels(ax.xaxis)
             if not key:
                 ax.set_xticks(range(len(xs)))
                 ax.set_xticklabels(xs, rotation=25, ha="right", fontsize=7)
@@ -187,6 +189,21 @@ def sweep_figure(plt, rows, threads, metric):
              fontsize=7, ha="left", va="top")
     fig.tight_layout()
     return fig
+
+
+def plain_log_labels(axis):
+    """Log-axis ticks as plain numbers: at 1, 2 and 5 times powers of ten, at every tick on a short axis."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value, _position):
+        if value <= 0:
+            return ""
+        low, high = axis.get_view_interval()
+        digits = range(1, 10) if low > 0 and high / low < 4 else (1, 2, 5)
+        leading = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if any(abs(leading - d) < 1e-6 for d in digits) else ""
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(label))
 
 
 def geomean(values):
@@ -241,6 +258,7 @@ def summary_figure(plt, all_rows, table):
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels([f"{p}\n{d.upper()}" for p, d in groups])
     ax.set_yscale("log")
+    plain_log_labels(ax.yaxis)
     ax.axhline(1.0, color="tab:red", linewidth=0.8)
     ax.set_ylabel("dconv1d (tuned) speed-up over oneDNN")
     ax.grid(True, axis="y", which="both", alpha=0.3)
