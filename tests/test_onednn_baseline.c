@@ -59,6 +59,14 @@ int main(void) {
                                   {1, 3, 5, 300, 9, 2, 4, 7, DCONV1D_BF16, 1}};
   for (int s = 0; s < 2; ++s)
     for (int p = 0; p < 3; ++p) check_pass(&shapes[s], (dconv1d_pass)p);
+  /* tolerances: the tests' 1e-5 / 1e-2, growing with the FP32 reduction length only where it is long */
+  const dconv1d_shape atac = {1, 15, 15, 60400, 51, 8, 0, 0, DCONV1D_F32, 1},
+                      many = {64, 15, 15, 20400, 51, 8, 0, 0, DCONV1D_F32, 1};
+  CHECK(dc_tolerance(&atac, DCONV1D_FWD) == 1e-5 && dc_tolerance(&atac, DCONV1D_BWD_DATA) == 1e-5);
+  CHECK(dc_tolerance(&atac, DCONV1D_BWD_WEIGHT) > 1e-5 && dc_tolerance(&atac, DCONV1D_BWD_WEIGHT) < 2e-5);
+  CHECK(dc_tolerance(&many, DCONV1D_BWD_WEIGHT) > 6e-5 && dc_tolerance(&many, DCONV1D_BWD_WEIGHT) < 7e-5);
+  CHECK(dc_tolerance(&shapes[1], DCONV1D_BWD_WEIGHT) == 1e-2);
+  CHECK(dc_tolerance_between(&atac, DCONV1D_FWD) == 2e-5);
   char line[256];
   dc_onednn_benchdnn_line(&shapes[0], DCONV1D_FWD, "nwc/inference", line, sizeof line);
   CHECK(strstr(line, "--dir=FWD_I") && strstr(line, "dw7") && strstr(line, "mb2ic15iw700oc16ow300kw51"));

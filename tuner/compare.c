@@ -48,6 +48,15 @@ void dc_fill_nan(void *data, int64_t count, dconv1d_dtype dtype) {
   }
 }
 
-double dc_tolerance(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 1e-2 : 1e-5; }
+static double reduction_length(const dconv1d_shape *s, dconv1d_pass pass) {
+  return pass == DCONV1D_FWD        ? (double)s->c * (double)s->s
+         : pass == DCONV1D_BWD_DATA ? (double)s->k * (double)s->s
+                                    : (double)s->n * (double)dconv1d_out_width(s);
+}
 
-double dc_tolerance_between(dconv1d_dtype dtype) { return 2.0 * dc_tolerance(dtype); }
+double dc_tolerance(const dconv1d_shape *shape, dconv1d_pass pass) {
+  if (shape->dtype == DCONV1D_BF16) return 1e-2;
+  return fmax(1e-5, 0x1p-24 * sqrt(reduction_length(shape, pass)));
+}
+
+double dc_tolerance_between(const dconv1d_shape *shape, dconv1d_pass pass) { return 2.0 * dc_tolerance(shape, pass); }

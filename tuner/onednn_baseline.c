@@ -273,7 +273,7 @@ int dc_onednn_create(dc_onednn **out, const dconv1d_shape *sh, dconv1d_pass pass
     ++info->tried;
     if (build_candidate(b, sh, pass, &cands[c], in, result, impl, sizeof impl, best >= 0) != 0) continue;
     double error = dc_rel_l2(result, expected, count, sh->dtype);
-    if (!(error <= dc_tolerance_between(sh->dtype))) { /* ours is an approximation too */
+    if (!(error <= dc_tolerance_between(sh, pass))) { /* ours is an approximation too */
       if (error > worst_error) worst_error = error;
       release_args(b);
       continue;

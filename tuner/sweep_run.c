@@ -127,7 +127,8 @@ static int check_point(point *p, const double *reference, char *why, size_t why_
   const dconv1d_dtype dtype = p->c.shape.dtype;
   const int64_t count = dc_case_output_count(&p->c);
   void *tuned = output_of(p, p->c.layer, count), *preset = output_of(p, p->preset, count);
-  const double tolerance = reference ? dc_tolerance(dtype) : dc_tolerance_between(dtype);
+  const double tolerance =
+      reference ? dc_tolerance(&p->c.shape, p->c.pass) : dc_tolerance_between(&p->c.shape, p->c.pass);
   if (!tuned || !preset) {
     snprintf(why, why_len, "a run failed or memory ran out");
     p->check_error = INFINITY;

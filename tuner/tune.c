@@ -168,7 +168,7 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
                      ? dc_rel_l2_reference(t->c->buffers[0].out, t->reference, t->reference_count, t->c->shape.dtype)
                      : 1e30;
   int rc = -1;
-  if (!(error <= dc_tolerance(t->c->shape.dtype))) {
+  if (!(error <= dc_tolerance(&t->c->shape, t->c->pass))) {
     snprintf(why, sizeof why, "wrong: relative L2 error %.3g", error);
     record(t, round, config, 0, why, 0.0, 0.0);
   } else {
