@@ -4,6 +4,7 @@
  * first use and can be replaced by dconv1d_tuned_import. Lookup per pass:
  * the exact row, else the nearest valid row, else nothing (the heuristic). */
 #include "internal.h"
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,46 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
   }
 }
 
+/* Extent of loop letter for pass on shape under its config: images, width
+ * blocks, out-channel blocks (conv passes); taps, K blocks, C blocks (weight). */
+static int64_t loop_extent(const dconv1d_shape *s, const dconv1d_pass_config *pc, dconv1d_pass pass, char letter) {
+  const int64_t q = dconv1d_out_width(s), width = pass == DCONV1D_BWD_DATA ? s->w : q;
+  const int64_t out_ch = pass == DCONV1D_FWD ? s->k : s->c, out_block = pass == DCONV1D_FWD ? pc->k_block : pc->c_block;
+  switch (letter) {
+  case 'n':
+    return s->n;
+  case 'w':
+    return (width + pc->width_block - 1) / pc->width_block;
+  case 'k':
+    return pass == DCONV1D_BWD_WEIGHT ? (s->k + pc->k_block - 1) / pc->k_block : (out_ch + out_block - 1) / out_block;
+  case 's':
+    return s->s;
+  default: /* 'c', weight pass */
+    return (s->c + pc->c_block - 1) / pc->c_block;
+  }
+}
+
+/* How evenly a pass's parallel loops spread over the threads on this shape:
+ * work items / (threads * items per busiest thread); 1 is even. A config
+ * tuned for another shape can leave threads idle here (a C = 15 row
+ * parallel over C blocks of 8 gives C = 2 one item: measured 0.30x the
+ * default at 2 threads). The weight pass's private reduction splits the
+ * width instead. */
+static double parallel_balance(const dconv1d_shape *s, const dconv1d_config *config, dconv1d_pass pass, int threads) {
+  const dconv1d_pass_config *pc = pass_part((dconv1d_config *)config, pass);
+  int64_t items = 1;
+  if (pass == DCONV1D_BWD_WEIGHT && config->wu_reduction == DCONV1D_WU_PRIVATE)
+    items = loop_extent(s, pc, DCONV1D_FWD, 'w');
+  else
+    for (const char *letter = pc->loop_order; *letter; ++letter)
+      if (isupper((unsigned char)*letter)) items *= loop_extent(s, pc, pass, (char)tolower((unsigned char)*letter));
+  const int64_t per_thread = (items + threads - 1) / threads;
+  return (double)items / ((double)threads * (double)per_thread);
+}
+
+/* A borrowed row must keep at least this share of the threads busy. */
+static const double min_balance = 0.85;
+
 int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,
                    size_t source_len) {
   dconv1d_shape key = *shape;
@@ -226,6 +267,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       dconv1d_config trial = *config;
       take_pass(&trial, row, pass, distance < 0);
       if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
+      if (distance >= 0 && parallel_balance(shape, &trial, pass, threads) < min_balance) continue;
       best = row;
       best_distance = distance;
     }

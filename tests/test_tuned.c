@@ -1,5 +1,5 @@
-/* Tuned-config lookup: exact row, nearest valid row, heuristic otherwise;
- * import is all-or-nothing and names the bad line. */
+/* Tuned-config lookup: exact row, nearest valid row that keeps the threads
+ * busy, heuristic otherwise; import is all-or-nothing and names the bad line. */
 #include "check.h"
 #include "dconv1d.h"
 #include <string.h>
@@ -68,6 +68,25 @@ int main(void) {
   layer = make("n1c15k15w2400s51d8", DCONV1D_BF16, 1);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "heuristic") == 0);
   dconv1d_destroy(layer);
+
+  /* a borrowed row must keep the threads busy: parallel over C blocks of 8 (order nKw) splits C = 16
+   * in two for two threads, but gives C = 2 a single work item and C = 24 three for two threads */
+  CHECK_EQ_INT(dconv1d_tuned_import("n1c16k16w2400s51d8 bwd_data f32 2 1 1 1 1 "
+                                    "fwd:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
+                                    "bwd_data:wb=64,kb=16,cb=8,chunk=4,in=panel,order=nKw "
+                                    "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n",
+                                    why, sizeof why),
+               DCONV1D_OK);
+  layer = make("n1c16k15w3000s51d8", DCONV1D_F32, 2);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
+  dconv1d_destroy(layer);
+  layer = make("n1c2k16w2400s51d8", DCONV1D_F32, 2);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
+  dconv1d_destroy(layer);
+  layer = make("n1c24k16w2400s51d8", DCONV1D_F32, 2);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
+  dconv1d_destroy(layer);
+  CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
   CHECK_EQ_INT(dconv1d_tuned_import("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 fwd:wb=1\n", why, sizeof why),
