@@ -45,7 +45,7 @@ if ((tune)); then
     build/tuner/dconv1d-tune --sweep "$f" "${threads[@]}" --budget "$tune_budget" --log "$log"
   done
   logs=("$log")
-  [ -f results/tuning/retune.jsonl ] && logs+=(results/tuning/retune.jsonl)
+  for f in results/tuning/retune*.jsonl; do [ -f "$f" ] && logs+=("$f"); done # keys tuned again, in name order
   build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "${logs[@]}"
   echo "== rebuilding with the regenerated src/tuned/dconv1d_tuned.h"
   ninja -C build >/dev/null

@@ -3,8 +3,9 @@
 # tunes the AtacWorks layer and shapes varying one parameter around it (width,
 # filter width, channels, filters, dilation, batch), every pass and dtype, at 1
 # and 2 threads, logging to results/tuning/, then rebuilds. The log resumes:
-# delete results/tuning/default.jsonl (and retune.jsonl) to tune from scratch.
-# Rows in results/tuning/retune.jsonl (keys tuned again) replace default.jsonl's.
+# delete results/tuning/default.jsonl (and retune*.jsonl) to tune from scratch.
+# Rows in results/tuning/retune*.jsonl (keys tuned again, read in name order)
+# replace default.jsonl's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,6 +20,6 @@ for threads in 1 2; do
     --log "$log" "${shapes[@]}"
 done
 logs=("$log")
-[ -f results/tuning/retune.jsonl ] && logs+=(results/tuning/retune.jsonl)
+for f in results/tuning/retune*.jsonl; do [ -f "$f" ] && logs+=("$f"); done # keys tuned again, in name order
 build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "${logs[@]}"
 ninja -C build
