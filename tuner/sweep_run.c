@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 enum { IMPL_TUNED, IMPL_DEFAULT, IMPL_ONEDNN, IMPL_COUNT };
 static const char *const impl_names[IMPL_COUNT] = {"tuned", "default", "onednn"};
