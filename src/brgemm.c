@@ -4,6 +4,7 @@
  * - leading dimensions and byte strides are 32-bit;
  * - BF16 wants VNNI_A and an even k, else NULL; with an odd ldb its sums
  *   are silently wrong (seen here; callers keep BF16 B rows even);
+ * - TRANS_B is honoured for FP32 only, so BF16 never asks for it;
  * - a NULL kernel is still possible and is reported as DCONV1D_ERR_KERNEL. */
 #include "brgemm.h"
 #include <libxsmm.h>
@@ -25,7 +26,8 @@ dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *d, dc_brgemm *kernel) {
   int64_t esize = d->dtype == DCONV1D_BF16 ? 2 : 4;
   kernel->fn = NULL;
   if (d->m < 1 || d->n < 1 || d->k < 1 || (d->beta != 0 && d->beta != 1)) return DCONV1D_ERR_BAD_CONFIG;
-  if (d->dtype == DCONV1D_BF16 && d->k % 2 != 0) return DCONV1D_ERR_BAD_CONFIG;
+  if (d->dtype == DCONV1D_BF16 && (d->k % 2 != 0 || d->trans_b)) return DCONV1D_ERR_BAD_CONFIG;
+  if (d->trans_b != 0 && d->trans_b != 1) return DCONV1D_ERR_BAD_CONFIG;
   if (!fits_blasint(d->m) || !fits_blasint(d->n) || !fits_blasint(d->k) || !fits_blasint(d->lda) ||
       !fits_blasint(d->ldb) || !fits_blasint(d->ldc) || d->stride_a > INT_MAX / esize ||
       d->stride_b > INT_MAX / esize || d->stride_a < 0 || d->stride_b < 0)
@@ -42,7 +44,7 @@ dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *d, dc_brgemm *kernel) {
         m, n, k, stride_a, stride_b, &lda, &ldb, &ldc, &alpha, &beta, &flags, NULL);
     kernel->fn = (void (*)(const void *, const void *, float *, const unsigned long long *, ...))fn;
   } else {
-    int flags = d->beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0;
+    int flags = (d->beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0) | (d->trans_b ? LIBXSMM_GEMM_FLAG_TRANS_B : 0);
     libxsmm_smmfunction_reducebatch_strd fn = libxsmm_smmdispatch_reducebatch_strd(
         m, n, k, stride_a, stride_b, &lda, &ldb, &ldc, &alpha, &beta, &flags, NULL);
     kernel->fn = (void (*)(const void *, const void *, float *, const unsigned long long *, ...))fn;

@@ -1,14 +1,16 @@
 /* The one door to LIBXSMM: strided batch-reduce GEMM, FP32 or BF16 inputs,
  * FP32 accumulator. Column-major: C(m x n) (+)= sum_i A_i(m x k) * B_i(k x n),
  * A_i = a + i*stride_a, B_i = b + i*stride_b (strides in elements).
- * BF16: A is VNNI-2 packed ([k/2][lda][2]), k must be even; B is plain. */
+ * BF16: A is VNNI-2 packed ([k/2][lda][2]), k must be even; B is plain.
+ * trans_b (FP32 only): B_i is stored transposed, n x k with ldb >= n. */
 #ifndef DC_BRGEMM_H
 #define DC_BRGEMM_H
 #include "dconv1d.h"
 
 typedef struct {
   int64_t m, n, k, lda, ldb, ldc, stride_a, stride_b;
-  int beta; /* 0 overwrites C, 1 accumulates */
+  int beta;    /* 0 overwrites C, 1 accumulates */
+  int trans_b; /* 1: B_i(k x n) is read from an n x k column-major array */
   dconv1d_dtype dtype;
 } dc_brgemm_desc;
 

@@ -7,14 +7,23 @@
  *     for each in-channel block r (always innermost: it reduces into the tile):
  *       acc (+)= sum_{s < taps} A_s * B_s                 one BRGEMM call
  *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16
- * BRGEMM mapping (column-major):
+ * BRGEMM mapping (column-major), vectorised along the pixels (the default):
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
  *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,
  *         stride_a = dilation pixels (x2 elements for VNNI pairs); with
  *         direct_input (FP32), an interior tile reads the input in place
  *         instead: A_s = in + r0 rows + q0 - offset + s*dilation, lda = in_width
  *   B_s = relaid weights [s][o][r] as k x n, ldb = in_ch_padded, stride_b = out_ch*in_ch_padded
- *   C   = FP32 tile in thread scratch, ldc = width_block
+ *   C   = FP32 tile in thread scratch [o][pixel], ldc = width_block
+ * Vectorised along the channels (FP32 vector_channels), the roles swap:
+ *   m = out block, n = width block, k = in-channel block
+ *   A_s = relaid weights [s][r][o], lda = out_ch, stride_a = in_ch*out_ch
+ *   B_s = the same panel (or input) window as above, read transposed
+ *         (TRANS_B: n x k with ldb = panel_ld or in_width), stride_b = dilation
+ *   C   = FP32 tile [pixel][o], ldc = out_block, transposed by the store
+ *   One weight vector feeds a whole row of pixel accumulators, so the kernel
+ *   issues one load per FMA instead of about 1.3 (measured C = K = 16:
+ *   85 % -> 90 % of peak, C = K = 64: 89 % -> 95 %).
  * The panel is a compact, zero-padded copy of all input channels over the
  * chunk's pixels (plus the filter's span): the kernel never reads the input
  * tensor in place, where rows lie a whole width apart, and padding needs no
@@ -72,32 +81,52 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
     pixels = INT64_MAX;
   plan->panel_ld = panel_leading_dim(pixels);
   plan->direct_input = config->direct_input && shape->dtype == DCONV1D_F32;
+  plan->vector_channels = config->vector_channels && shape->dtype == DCONV1D_F32;
+}
+
+/* The kernel for one tile kind; width, out and in are the tile's extents. */
+static dc_brgemm_desc kernel_desc(const dc_conv_plan *plan, int64_t width, int64_t out, int64_t in, int direct,
+                                  int beta) {
+  const int bf16 = plan->dtype == DCONV1D_BF16;
+  const int64_t input_ld = direct ? plan->in_width : plan->panel_ld, weight_stride = plan->out_ch * plan->in_ch_padded;
+  if (plan->vector_channels)
+    return (dc_brgemm_desc){.m = out,
+                            .n = width,
+                            .k = in,
+                            .lda = plan->out_ch,
+                            .ldb = input_ld,
+                            .ldc = plan->out_block,
+                            .stride_a = weight_stride,
+                            .stride_b = plan->dilation,
+                            .beta = beta,
+                            .trans_b = 1,
+                            .dtype = plan->dtype};
+  return (dc_brgemm_desc){.m = width,
+                          .n = out,
+                          .k = in,
+                          .lda = input_ld,
+                          .ldb = plan->in_ch_padded,
+                          .ldc = plan->width_block,
+                          .stride_a = plan->dilation * (bf16 ? 2 : 1),
+                          .stride_b = weight_stride,
+                          .beta = beta,
+                          .dtype = plan->dtype};
 }
 
 static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
-  int bf16 = plan->dtype == DCONV1D_BF16;
-  int64_t m_of[2] = {plan->width_block, plan->out_width % plan->width_block};
-  int64_t n_of[2] = {plan->out_block, plan->out_ch % plan->out_block};
-  int64_t k_of[2] = {plan->in_block, plan->in_ch_padded % plan->in_block};
+  int64_t width_of[2] = {plan->width_block, plan->out_width % plan->width_block};
+  int64_t out_of[2] = {plan->out_block, plan->out_ch % plan->out_block};
+  int64_t in_of[2] = {plan->in_block, plan->in_ch_padded % plan->in_block};
   const int64_t span = (plan->taps - 1) * plan->dilation;
-  for (int mt = 0; mt < 2; ++mt)
-    for (int nt = 0; nt < 2; ++nt)
-      for (int kt = 0; kt < 2; ++kt)
+  for (int wt = 0; wt < 2; ++wt)
+    for (int ot = 0; ot < 2; ++ot)
+      for (int it = 0; it < 2; ++it)
         for (int direct = 0; direct <= plan->direct_input; ++direct)
           for (int beta = 0; beta < 2; ++beta) {
-            if (m_of[mt] == 0 || n_of[nt] == 0 || k_of[kt] == 0) continue;
-            if (direct && m_of[mt] + span > plan->in_width) continue; /* no window fits in place */
-            dc_brgemm_desc desc = {.m = m_of[mt],
-                                   .n = n_of[nt],
-                                   .k = k_of[kt],
-                                   .lda = direct ? plan->in_width : plan->panel_ld,
-                                   .ldb = plan->in_ch_padded,
-                                   .ldc = plan->width_block,
-                                   .stride_a = plan->dilation * (bf16 ? 2 : 1),
-                                   .stride_b = plan->out_ch * plan->in_ch_padded,
-                                   .beta = beta,
-                                   .dtype = plan->dtype};
-            dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[mt][nt][kt][direct][beta]);
+            if (width_of[wt] == 0 || out_of[ot] == 0 || in_of[it] == 0) continue;
+            if (direct && width_of[wt] + span > plan->in_width) continue; /* no window fits in place */
+            dc_brgemm_desc desc = kernel_desc(plan, width_of[wt], out_of[ot], in_of[it], direct, beta);
+            dconv1d_status status = dc_brgemm_dispatch(&desc, &plan->kernels[wt][ot][it][direct][beta]);
             if (status != DCONV1D_OK) return status;
           }
   return DCONV1D_OK;
@@ -122,15 +151,17 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   return DCONV1D_OK;
 }
 
-/* B[s][o][r] from wt: forward wt is [o][r][s]; backward data wt is [r][o][s]
- * read with the taps flipped. BF16 pads r up to even with zeros. */
+/* B[s][o][r] (A[s][r][o] when vectorised along the channels) from wt:
+ * forward wt is [o][r][s]; backward data wt is [r][o][s] read with the taps
+ * flipped. BF16 pads r up to even with zeros. */
 static void relayout_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
   int64_t taps = p->taps;
 #pragma omp for schedule(static)
   for (int64_t s = 0; s < taps; ++s)
     for (int64_t o = 0; o < p->out_ch; ++o)
       for (int64_t r = 0; r < p->in_ch_padded; ++r) {
-        int64_t dst = (s * p->out_ch + o) * p->in_ch_padded + r;
+        int64_t dst =
+            p->vector_channels ? (s * p->in_ch_padded + r) * p->out_ch + o : (s * p->out_ch + o) * p->in_ch_padded + r;
         int64_t src = flip_taps ? (r * p->out_ch + o) * taps + (taps - 1 - s) : (o * p->in_ch + r) * taps + s;
         if (p->dtype == DCONV1D_BF16)
           ((uint16_t *)p->weights)[dst] = r < p->in_ch ? ((const uint16_t *)wt)[src] : 0;
@@ -229,35 +260,6 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
   *state = (panel_state){image, block, last};
 }
 
-/* floor = 0 applies the ReLU, -INFINITY stores the plain sum (NaN passes
- * either way, as PyTorch's relu keeps NaN). */
-static inline float dc_clamp_below(float value, float floor) { return value < floor ? floor : value; }
-
-DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *restrict src, float bias, float floor,
-                                           int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = dc_clamp_below(src[i] + bias, floor);
-}
-
-DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias, float floor,
-                                            int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(dc_clamp_below(src[i] + bias, floor));
-}
-
-/* Writes the FP32 accumulator tile (ldc = width_block) to the output, adding
- * the bias, applying the ReLU when asked and, for BF16, rounding once. */
-static void store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t rows,
-                       int64_t cols) {
-  const float floor = relu ? 0.0f : -INFINITY;
-  for (int64_t j = 0; j < rows; ++j) {
-    const float *src = acc + j * p->width_block;
-    if (p->dtype == DCONV1D_BF16)
-      store_row_bf16((uint16_t *)out + j * p->out_width, src, bias ? dc_bf16_widen(((const uint16_t *)bias)[j]) : 0.0f,
-                     floor, cols);
-    else
-      store_row_f32((float *)out + j * p->out_width, src, bias ? ((const float *)bias)[j] : 0.0f, floor, cols);
-  }
-}
-
 static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const conv_ctx *ctx = vctx;
   const dc_conv_plan *p = ctx->plan;
@@ -270,23 +272,28 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   /* a masked input must go through the panel, where the mask is applied */
   const int direct = p->direct_input && !ctx->io->mask && lo >= 0 && lo + m + span <= p->in_width;
   if (!direct) ensure_panel(ctx, tid, image, block);
+  const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;
+  char *out = (char *)ctx->io->out + (size_t)out_offset * esize;
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
   const int64_t column = direct ? 0 : (block - ctx->panels[tid].block_begin) * p->width_block;
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {
     const int64_t channels = dc_min(p->in_block, p->in_ch_padded - r0);
     /* FP32 row r0 starts at r0*ld; a BF16 VNNI row pair r0/2 at (r0/2)*ld*2 elements */
-    const void *a = direct ? (const char *)ctx->io->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize
-                           : panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
-    const void *b = (const char *)p->weights + (size_t)(o0 * p->in_ch_padded + r0) * esize;
+    const void *input = direct
+                            ? (const char *)ctx->io->in + (size_t)((image * p->in_ch + r0) * p->in_width + lo) * esize
+                            : panel + (size_t)(r0 * p->panel_ld + column * (bf16 ? 2 : 1)) * esize;
+    const size_t weight_at = p->vector_channels ? (size_t)(r0 * p->out_ch + o0) : (size_t)(o0 * p->in_ch_padded + r0);
+    const void *weights = (const char *)p->weights + weight_at * esize;
     const dc_brgemm *kernel =
         &p->kernels[m != p->width_block][n != p->out_block][channels != p->in_block][direct][r0 > 0];
-    dc_brgemm_run(kernel, a, b, acc, p->taps);
+    if (p->vector_channels)
+      dc_brgemm_run(kernel, weights, input, acc, p->taps);
+    else
+      dc_brgemm_run(kernel, input, weights, acc, p->taps);
   }
-  const int64_t out_offset = (image * p->out_ch + o0) * p->out_width + q0;
   const void *bias = ctx->io->bias;
-  store_tile(p, acc, bias ? (const char *)bias + (size_t)o0 * esize : NULL, ctx->io->relu,
-             (char *)ctx->io->out + (size_t)out_offset * esize, n, m);
+  dc_store_tile(p, acc, bias ? (const char *)bias + (size_t)o0 * esize : NULL, ctx->io->relu, out, n, m);
 }
 
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps) {

@@ -103,9 +103,10 @@ typedef struct {
   int64_t panel_ld;     /* pixels per panel row (VNNI: per row pair) */
   dc_nest nest;         /* canonical dims: 0 = image, 1 = width block, 2 = out block */
   int direct_input;     /* FP32: interior tiles read the input in place */
-  /* [m is tail][n is tail][k is tail][A read in place][beta] */
+  int vector_channels;  /* FP32: GEMM m = out block, tile stored [pixel][channel] */
+  /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
-  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded] */
+  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch] */
   size_t weights_at; /* its arena offset */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
@@ -150,6 +151,22 @@ struct dconv1d_layer {
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                                  const dconv1d_pass_config *config, dc_arena_layout *arena);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
+/* Whether a conv pass with this (clamped) out-channel block should run its
+ * GEMM vectorised along the channels (the default's rule). */
+int dc_prefers_channel_vectors(dconv1d_dtype dtype, int64_t out_block);
+
+/* Writes a tile of channels x pixels from the FP32 accumulator to out (the
+ * tile's first element), adding bias (NULL: none) and the ReLU if relu. */
+void dc_store_tile(const dc_conv_plan *plan, const float *acc, const void *bias, int relu, void *out, int64_t channels,
+                   int64_t pixels);
+/* The two ways to write a [pixel][channel] tile (acc_ld apart) as channel
+ * rows (out_ld apart), adding bias (NULL: none) and clamping below at floor
+ * (0 for the ReLU, -INFINITY for none). The AVX-512 one returns 0 and writes
+ * nothing where the CPU or the compiler lacks AVX-512. */
+void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
+                                float floor, int64_t channels, int64_t pixels);
+int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
+                               float floor, int64_t channels, int64_t pixels);
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,

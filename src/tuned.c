@@ -194,11 +194,26 @@ static void widen_whole_blocks(dconv1d_pass_config *pc, const dconv1d_shape *row
   if (pc->c_block >= row_shape->c) pc->c_block = whole_extent;
 }
 
+/* Which way a conv pass vectorises depends on whether its out block fills
+ * whole vectors on this shape (K = 16 does, a K = 15 row's does not): a
+ * borrowed row brings its blocks and loop order, and the default's rule
+ * picks the vectors for them. */
+static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, dconv1d_pass pass) {
+  if (pass == DCONV1D_BWD_WEIGHT) return;
+  const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
+  const int64_t out_block = pass == DCONV1D_FWD ? pc->k_block : pc->c_block;
+  pc->vector_channels = dc_prefers_channel_vectors(shape->dtype, out_block < out_ch ? out_block : out_ch);
+}
+
 /* Copies row's part for pass into config (the weight pass brings its
  * formulation and reduction along). */
-static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass pass, int same_shape_row) {
+static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass pass, const dconv1d_shape *shape,
+                      int same_shape_row) {
   dconv1d_pass_config pc = *pass_part((dconv1d_config *)&row->config, pass);
-  if (!same_shape_row) widen_whole_blocks(&pc, &row->shape);
+  if (!same_shape_row) {
+    widen_whole_blocks(&pc, &row->shape);
+    choose_vectors(&pc, shape, pass);
+  }
   *pass_part(config, pass) = pc;
   const dconv1d_config *rc = &row->config;
   if (pass == DCONV1D_BWD_WEIGHT) {
@@ -265,14 +280,14 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
       if (distance >= best_distance) continue;
       dconv1d_config trial = *config;
-      take_pass(&trial, row, pass, distance < 0);
+      take_pass(&trial, row, pass, shape, distance < 0);
       if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
       if (distance >= 0 && parallel_balance(shape, &trial, pass, threads) < min_balance) continue;
       best = row;
       best_distance = distance;
     }
     if (best) {
-      take_pass(config, best, pass, best_distance < 0);
+      take_pass(config, best, pass, shape, best_distance < 0);
       if (best_distance < 0)
         snprintf(source, source_len, "tuned");
       else

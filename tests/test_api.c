@@ -222,6 +222,18 @@ static void test_config_validation(void) {
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "bwd_weight.direct_input") != NULL);
   bad = cfg;
+  bad.bwd_data.vector_channels = 1; /* BF16 vectorises along the pixels only */
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "bwd_data.vector_channels") != NULL);
+  bad = cfg;
+  bad.bwd_weight.vector_channels = 1;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "bwd_weight.vector_channels") != NULL);
+  bad = cfg;
+  bad.fwd.vector_channels = 2;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
+  CHECK(strstr(why, "fwd.vector_channels") != NULL);
+  bad = cfg;
   bad.fwd.chunk_blocks = -1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, why, sizeof why), DCONV1D_ERR_BAD_CONFIG);
   CHECK(strstr(why, "fwd.chunk_blocks") != NULL);
@@ -243,6 +255,8 @@ static void test_config_text(void) {
   cfg.wu_formulation = DCONV1D_WU_GEMM_PER_BLOCK;
   cfg.bwd_weight.chunk_blocks = 5;
   cfg.bwd_data.direct_input = 1;
+  cfg.fwd.vector_channels = 1;
+  cfg.bwd_data.vector_channels = 0;
   int len = dconv1d_config_print(&cfg, text, sizeof text);
   CHECK(len > 0 && (size_t)len == strlen(text));
   CHECK_EQ_INT(dconv1d_config_print(&cfg, NULL, 0), len);
@@ -254,6 +268,15 @@ static void test_config_text(void) {
         back.fwd.chunk_blocks == cfg.fwd.chunk_blocks && !strcmp(back.fwd.loop_order, cfg.fwd.loop_order));
   CHECK_EQ_INT(back.bwd_weight.chunk_blocks, 5);
   CHECK_EQ_INT(back.bwd_data.direct_input, 1);
+  CHECK_EQ_INT(back.fwd.vector_channels, 1);
+  CHECK_EQ_INT(back.bwd_data.vector_channels, 0);
+  CHECK(strstr(text, "in=panel,vec=ch,order") != NULL);
+  /* text written before the vec knob existed still parses: pixels */
+  const char *older = "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
+                      "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner";
+  CHECK_EQ_INT(dconv1d_config_parse(older, &back, why, sizeof why), DCONV1D_OK);
+  CHECK(back.fwd.vector_channels == 0 && back.bwd_data.vector_channels == 0);
+  CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
   char again[512];
   dconv1d_config_print(&back, again, sizeof again);
   CHECK(strcmp(text, again) == 0);
@@ -270,6 +293,10 @@ static void test_config_text(void) {
       "fwd:wb=99999999999999999999,kb=1,cb=1,order=NWk",
       "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
       "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=fast,reduce=owner",
+      "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,vec=wide,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
+      "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner",
+      "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,in=panel,"
+      "order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,vec=ch,order=Skc,form=batch,reduce=owner",
       "fwd:wb=64,kb=16,cb=16,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,order=NWk "
       "bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner"};
   back = cfg;

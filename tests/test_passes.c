@@ -121,6 +121,7 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     pcs[p]->c_block = random_block(sh->c, bf16 && p == 0);
     pcs[p]->chunk_blocks = rng_below(5);
     pcs[p]->direct_input = !bf16 && p < 2 && rng_below(2);
+    pcs[p]->vector_channels = !bf16 && p < 2 && rng_below(2);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
 }
@@ -279,6 +280,38 @@ static void fixed_cases(dconv1d_dtype dtype) {
   }
 }
 
+/* A NaN in x must reach exactly the outputs whose window holds it, through
+ * the ReLU too (PyTorch's relu keeps NaN), in both tile layouts. */
+static void check_nan_propagates(dconv1d_dtype dtype, int vector_channels) {
+  const dconv1d_shape sh = {1, 3, 17, 60, 3, 2, 1, 0, dtype, 1};
+  const int64_t q = dconv1d_out_width(&sh), nan_at = 30; /* pixel of channel 1 */
+  dconv1d_config cfg;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  cfg.fwd.vector_channels = vector_channels;
+  dconv1d_layer *layer = NULL;
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, &cfg), DCONV1D_OK);
+  if (!layer) return;
+  rng_state = 7;
+  tensor x = tensor_random(sh.c * sh.w, dtype), wt = tensor_random(sh.k * sh.c * sh.s, dtype),
+         bias = tensor_random(sh.k, dtype), y = tensor_nan(sh.k * q, dtype), nan1 = tensor_nan(1, dtype);
+  memcpy((char *)x.data + (size_t)(sh.w + nan_at) * (dtype == DCONV1D_BF16 ? 2 : 4), nan1.data,
+         dtype == DCONV1D_BF16 ? 2 : 4);
+  for (int act = 0; act < 2; ++act) {
+    CHECK_EQ_INT(dconv1d_forward_act(layer, x.data, wt.data, bias.data, (dconv1d_activation)act, y.data), DCONV1D_OK);
+    int wrong = 0;
+    for (int64_t k = 0; k < sh.k; ++k)
+      for (int64_t p = 0; p < q; ++p) {
+        int reaches = 0; /* input pixel p + s*d - pad_l is nan_at for some tap */
+        for (int64_t s = 0; s < sh.s; ++s) reaches |= p + s * sh.d - sh.pad_l == nan_at;
+        wrong += isnan(value_of(&y, k * q + p, dtype)) != reaches;
+      }
+    CHECK_EQ_INT(wrong, 0);
+  }
+  tensor *all[] = {&x, &wt, &bias, &y, &nan1};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) tensor_free(all[i]);
+  dconv1d_destroy(layer);
+}
+
 int main(int argc, char **argv) {
   const char *env = getenv("DCONV1D_TEST_SEED");
   uint64_t seed = env ? strtoull(env, NULL, 10) : 20261126u;
@@ -298,5 +331,8 @@ int main(int argc, char **argv) {
       run_case(&sh, use_default ? NULL : &cfg, case_seed);
     }
   }
+  check_nan_propagates(DCONV1D_F32, 0);
+  check_nan_propagates(DCONV1D_F32, 1);
+  check_nan_propagates(DCONV1D_BF16, 0);
   return check_report("test_passes");
 }

@@ -62,6 +62,13 @@ int main(void) {
   CHECK(config.fwd.k_block >= 16 && config.fwd.c_block >= 16);
   CHECK(config.bwd_weight.k_block >= 16 && config.bwd_weight.c_block >= 16);
   CHECK_EQ_INT(config.fwd.width_block, 48);
+  /* the K = 15 row ran vectorised along the pixels; K = 16 fills whole channel vectors */
+  CHECK_EQ_INT(config.fwd.vector_channels, 1);
+  dconv1d_destroy(layer);
+  /* the exact row keeps its own choice, and K = 15 stays on pixels */
+  layer = make("n1c15k15w2400s51d8", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK_EQ_INT(config.fwd.vector_channels, 0);
   dconv1d_destroy(layer);
 
   /* bf16 row for C = 15 carries c_block 15: odd, invalid for BF16, so skipped */
@@ -102,6 +109,15 @@ int main(void) {
   dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);
   shape.dtype = DCONV1D_F32;
   shape.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
+  CHECK_EQ_INT(config.fwd.vector_channels, 0); /* out block 15 */
+  dconv1d_shape wide = shape;
+  wide.c = 32, wide.k = 64;
+  CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
+  CHECK(config.fwd.vector_channels == 1 && config.bwd_data.vector_channels == 1);
+  wide.dtype = DCONV1D_BF16;
+  CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
+  CHECK(config.fwd.vector_channels == 0 && config.bwd_data.vector_channels == 0);
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_create(&layer, &shape, &config), DCONV1D_OK);
   CHECK(strcmp(dconv1d_layer_config_source(layer), "explicit") == 0);

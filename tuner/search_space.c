@@ -13,6 +13,7 @@ static const int64_t channel_blocks[] = {0, 64, 32, 16, 8};
 static const int64_t conv_chunks[] = {0, 4, 16, 64};
 static const int64_t wu_chunks[] = {0, 2, 8, 32};
 static const int direct_inputs[] = {0, 1};
+static const int vector_channels[] = {0, 1};
 static const dconv1d_wu_formulation formulations[] = {DCONV1D_WU_BATCH_WIDTH, DCONV1D_WU_GEMM_PER_BLOCK};
 static const dconv1d_wu_reduction reductions[] = {DCONV1D_WU_OWNER, DCONV1D_WU_PRIVATE};
 #define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
@@ -61,9 +62,9 @@ static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dcon
     const char *at = strchr(letters, tolower((unsigned char)pc->loop_order[i]));
     if (at && extents[at - letters] > 1) order[n++] = pc->loop_order[i], order[n] = '\0';
   }
-  snprintf(key, len, "%lld/%lld/%lld/%lld/%d/%s/%d/%d", (long long)wb, (long long)kb, (long long)cb, (long long)chunk,
-           pc->direct_input, order, pass == DCONV1D_BWD_WEIGHT ? c->wu_formulation : 0,
-           pass == DCONV1D_BWD_WEIGHT ? c->wu_reduction : 0);
+  snprintf(key, len, "%lld/%lld/%lld/%lld/%d/%d/%s/%d/%d", (long long)wb, (long long)kb, (long long)cb,
+           (long long)chunk, pc->direct_input, pc->vector_channels, order,
+           pass == DCONV1D_BWD_WEIGHT ? c->wu_formulation : 0, pass == DCONV1D_BWD_WEIGHT ? c->wu_reduction : 0);
 }
 
 typedef struct {
@@ -101,6 +102,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
   const int nwidths = wu ? COUNT(wu_width_blocks) : COUNT(conv_width_blocks);
   const int nchunks = wu ? COUNT(wu_chunks) : COUNT(conv_chunks);
   const int ndirect = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(direct_inputs);
+  const int nvector = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(vector_channels);
   const int nforms = wu ? COUNT(formulations) : 1, nreduce = wu ? COUNT(reductions) : 1;
   char orders[48][4];
   const int norders = enumerate_orders(wu ? "skc" : "nwk", orders);
@@ -109,24 +111,26 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
       for (int cb = 0; cb < COUNT(channel_blocks); ++cb)
         for (int ch = 0; ch < nchunks; ++ch)
           for (int di = 0; di < ndirect; ++di)
-            for (int f = 0; f < nforms; ++f)
-              for (int r = 0; r < nreduce; ++r)
-                for (int o = 0; o < norders; ++o) {
-                  dconv1d_config c = base;
-                  dconv1d_pass_config *pc = part(&c, pass);
-                  pc->width_block = widths[w];
-                  pc->k_block = block_value(channel_blocks[kb], sh->k);
-                  pc->c_block = block_value(channel_blocks[cb], sh->c);
-                  if (sh->dtype == DCONV1D_BF16) { /* the reduced block must be even */
-                    if (pass == DCONV1D_FWD) pc->c_block += pc->c_block % 2;
-                    if (pass == DCONV1D_BWD_DATA) pc->k_block += pc->k_block % 2;
+            for (int v = 0; v < nvector; ++v)
+              for (int f = 0; f < nforms; ++f)
+                for (int r = 0; r < nreduce; ++r)
+                  for (int o = 0; o < norders; ++o) {
+                    dconv1d_config c = base;
+                    dconv1d_pass_config *pc = part(&c, pass);
+                    pc->width_block = widths[w];
+                    pc->k_block = block_value(channel_blocks[kb], sh->k);
+                    pc->c_block = block_value(channel_blocks[cb], sh->c);
+                    if (sh->dtype == DCONV1D_BF16) { /* the reduced block must be even */
+                      if (pass == DCONV1D_FWD) pc->c_block += pc->c_block % 2;
+                      if (pass == DCONV1D_BWD_DATA) pc->k_block += pc->k_block % 2;
+                    }
+                    if (chunks[ch]) pc->chunk_blocks = chunks[ch];
+                    pc->direct_input = direct_inputs[di];
+                    if (!wu) pc->vector_channels = vector_channels[v];
+                    memcpy(pc->loop_order, orders[o], sizeof orders[o]);
+                    if (wu) c.wu_formulation = formulations[f], c.wu_reduction = reductions[r];
+                    add(&col, sh, pass, &c);
                   }
-                  if (chunks[ch]) pc->chunk_blocks = chunks[ch];
-                  pc->direct_input = direct_inputs[di];
-                  memcpy(pc->loop_order, orders[o], sizeof orders[o]);
-                  if (wu) c.wu_formulation = formulations[f], c.wu_reduction = reductions[r];
-                  add(&col, sh, pass, &c);
-                }
   free(col.keys);
   out->configs = col.configs;
   out->count = col.count;

@@ -1,0 +1,125 @@
+/* Writes a conv pass's FP32 accumulator tile to the output: adds the bias,
+ * applies the ReLU when asked and, for BF16, rounds once.
+ *
+ * Vectorised along the pixels the tile is [channel][pixel] and each row is a
+ * contiguous copy. Vectorised along the channels it is [pixel][channel] and
+ * must be transposed on the way out: a strided copy costs about 2 ns per
+ * element here (measured: 13.3 against 9.6 ms per C = K = 16 forward pass,
+ * a fifth of the run), so AVX-512 machines transpose 16 x 16 blocks in
+ * registers. */
+#include "internal.h"
+#include <math.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DC_HAVE_AVX512_STORE 1
+#endif
+
+/* floor = 0 applies the ReLU, -INFINITY stores the plain sum (NaN passes
+ * either way, as PyTorch's relu keeps NaN). */
+static inline float clamp_below(float value, float floor) { return value < floor ? floor : value; }
+
+DC_VECTOR_CLONES static void store_row_f32(float *restrict dst, const float *restrict src, float bias, float floor,
+                                           int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = clamp_below(src[i] + bias, floor);
+}
+
+DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float *restrict src, float bias, float floor,
+                                            int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = dc_bf16_round(clamp_below(src[i] + bias, floor));
+}
+
+void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
+                                float floor, int64_t channels, int64_t pixels) {
+  for (int64_t j = 0; j < channels; ++j) {
+    const float b = bias ? bias[j] : 0.0f;
+    for (int64_t i = 0; i < pixels; ++i) out[j * out_ld + i] = clamp_below(acc[i * acc_ld + j] + b, floor);
+  }
+}
+
+#ifdef DC_HAVE_AVX512_STORE
+/* rows[i] holds pixel i's 16 channels; on return rows[e] holds channel e's
+ * 16 pixels: pairs, then quads within 128-bit lanes, then the lanes. */
+__attribute__((target("avx512f"))) static void transpose16(__m512 rows[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]);
+  }
+  for (int g = 0; g < 16; g += 4) {
+    u[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+    u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+    u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+  }
+  /* u[4g + j] lane L holds rows 4g..4g+3 of element 4L + j */
+  for (int j = 0; j < 4; ++j) {
+    const __m512 w0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), w1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44),
+                 w3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    rows[j] = _mm512_shuffle_f32x4(w0, w2, 0x88);
+    rows[4 + j] = _mm512_shuffle_f32x4(w0, w2, 0xDD);
+    rows[8 + j] = _mm512_shuffle_f32x4(w1, w3, 0x88);
+    rows[12 + j] = _mm512_shuffle_f32x4(w1, w3, 0xDD);
+  }
+}
+
+/* Partial blocks use masks: missing channels are neither loaded nor
+ * stored, missing pixels load as zero and are not stored. max(floor, x)
+ * keeps NaN x and -0.0 as clamp_below does. */
+__attribute__((target("avx512f"))) static void transposed_avx512(float *out, int64_t out_ld, const float *acc,
+                                                                 int64_t acc_ld, const float *bias, float floor,
+                                                                 int64_t channels, int64_t pixels) {
+  const __m512 floor_v = _mm512_set1_ps(floor);
+  for (int64_t o0 = 0; o0 < channels; o0 += 16) {
+    const int64_t nc = dc_min(16, channels - o0);
+    const __mmask16 channel_mask = (__mmask16)((1u << nc) - 1u);
+    for (int64_t i0 = 0; i0 < pixels; i0 += 16) {
+      const int64_t np = dc_min(16, pixels - i0);
+      const __mmask16 pixel_mask = (__mmask16)((1u << np) - 1u);
+      __m512 rows[16];
+      for (int64_t i = 0; i < 16; ++i)
+        rows[i] = i < np ? _mm512_maskz_loadu_ps(channel_mask, acc + (i0 + i) * acc_ld + o0) : _mm512_setzero_ps();
+      transpose16(rows);
+      for (int64_t e = 0; e < nc; ++e) {
+        const __m512 sum = _mm512_add_ps(rows[e], _mm512_set1_ps(bias ? bias[o0 + e] : 0.0f));
+        _mm512_mask_storeu_ps(out + (o0 + e) * out_ld + i0, pixel_mask, _mm512_max_ps(floor_v, sum));
+      }
+    }
+  }
+}
+#endif
+
+int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
+                               float floor, int64_t channels, int64_t pixels) {
+#ifdef DC_HAVE_AVX512_STORE
+  if (__builtin_cpu_supports("avx512f")) {
+    transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels);
+    return 1;
+  }
+#endif
+  (void)out, (void)out_ld, (void)acc, (void)acc_ld, (void)bias, (void)floor, (void)channels, (void)pixels;
+  return 0;
+}
+
+static void store_transposed(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
+                             float floor, int64_t channels, int64_t pixels) {
+  if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels))
+    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels);
+}
+
+void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t channels,
+                   int64_t pixels) {
+  const float floor = relu ? 0.0f : -INFINITY;
+  if (p->vector_channels) {
+    store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels);
+    return;
+  }
+  for (int64_t j = 0; j < channels; ++j) {
+    const float *src = acc + j * p->width_block;
+    if (p->dtype == DCONV1D_BF16)
+      store_row_bf16((uint16_t *)out + j * p->out_width, src, bias ? dc_bf16_widen(((const uint16_t *)bias)[j]) : 0.0f,
+                     floor, pixels);
+    else
+      store_row_f32((float *)out + j * p->out_width, src, bias ? ((const float *)bias)[j] : 0.0f, floor, pixels);
+  }
+}

@@ -1,0 +1,56 @@
+/* The transposed tile store: the AVX-512 path against the scalar one and
+ * both against a plain loop, on every partial block shape up to 2 x 16 + 1,
+ * with and without bias and ReLU, with NaN and -0.0 in the tile. */
+#include "check.h"
+#include "internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float expected(const float *acc, int64_t acc_ld, const float *bias, float floor, int64_t j, int64_t i) {
+  const float value = acc[i * acc_ld + j] + (bias ? bias[j] : 0.0f);
+  return value < floor ? floor : value;
+}
+
+/* Same value, NaN equal to NaN, -0.0 different from 0.0. */
+static int same_float(float a, float b) { return isnan(a) ? isnan(b) : a == b && signbit(a) == signbit(b); }
+
+static int check_one(int64_t channels, int64_t pixels, int with_bias, float floor, int avx512) {
+  const int64_t acc_ld = channels + 3, out_ld = pixels + 5;
+  float *acc = malloc(sizeof(float) * (size_t)(pixels * acc_ld)), bias[40];
+  float *out = malloc(sizeof(float) * (size_t)(channels * out_ld));
+  for (int64_t i = 0; i < pixels * acc_ld; ++i) acc[i] = (float)((i * 7919) % 201 - 100) / 8.0f;
+  acc[0] = NAN;
+  if (pixels * acc_ld > 5) acc[5] = -0.0f;
+  for (int j = 0; j < 40; ++j) bias[j] = j % 3 ? 0.25f * (float)j : 0.0f;
+  for (int64_t i = 0; i < channels * out_ld; ++i) out[i] = 12345.0f;
+  const float *b = with_bias ? bias : NULL;
+  if (avx512) {
+    if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, b, floor, channels, pixels)) return 0;
+  } else {
+    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, b, floor, channels, pixels);
+  }
+  int wrong = 0;
+  for (int64_t j = 0; j < channels; ++j)
+    for (int64_t i = 0; i < out_ld; ++i)
+      wrong += !same_float(out[j * out_ld + i], i < pixels ? expected(acc, acc_ld, b, floor, j, i) : 12345.0f);
+  free(acc);
+  free(out);
+  return wrong;
+}
+
+int main(void) {
+  int avx512_ran = 0;
+  for (int avx512 = 0; avx512 < 2; ++avx512)
+    for (int64_t channels = 1; channels <= 33; ++channels)
+      for (int64_t pixels = 1; pixels <= 33; ++pixels)
+        for (int with_bias = 0; with_bias < 2; ++with_bias)
+          for (int relu = 0; relu < 2; ++relu) {
+            const int wrong = check_one(channels, pixels, with_bias, relu ? 0.0f : -INFINITY, avx512);
+            CHECK_EQ_INT(wrong, 0);
+          }
+  float probe = 0.0f;
+  avx512_ran = dc_store_transposed_avx512(&probe, 1, &probe, 1, NULL, 0.0f, 1, 1);
+  printf("test_tile_store: AVX-512 path %s\n", avx512_ran ? "checked" : "not available here");
+  return check_report("test_tile_store");
+}
