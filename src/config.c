@@ -42,8 +42,66 @@ static int64_t wu_chunk_blocks(const dconv1d_shape *shape, int64_t width_block) 
  * 16-float vectors: at C = K = 16 and 64 it ran 2-8 % faster than along the
  * pixels (forward against oneDNN: 0.91x -> 0.97x at C = K = 16), and an
  * out block of 15 would leave a sixteenth of every FMA idle. */
-int dc_prefers_channel_vectors(dconv1d_dtype dtype, int64_t out_block) {
+static int prefers_channel_vectors(dconv1d_dtype dtype, int64_t out_block) {
   return dtype == DCONV1D_F32 && out_block % 16 == 0;
+}
+
+/* Reading the input in place (in=direct) saves the panel copy, 3-5 % of a
+ * C = K = 16 forward pass vectorised along the channels, but its rows lie a
+ * whole input width apart. The kernel walks a tile in register blocks of
+ * about 30 pixels, each over every row of the in block; if those rows'
+ * lines pile into a few L1 sets they evict each other (measured: a width of
+ * 60,416 floats, a multiple of 4 KiB per row, ran 0.76x the panel, where
+ * 60,400 ran 1.05x). Model: L1 as 64 sets of 64-byte lines indexed by
+ * address, rows starting at multiples of the row stride; in place is safe
+ * when no set holds more than 8 of one register block's lines (the smallest
+ * associativity of current x86 L1s). */
+static int direct_input_spreads(int64_t rows, int64_t row_bytes, int64_t block_bytes) {
+  enum { sets = 64, line = 64, max_lines_per_set = 8 };
+  int count[sets] = {0};
+  const int64_t lines = block_bytes / line + 2; /* an unaligned block straddles one more */
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t first = (r * row_bytes / line) % sets;
+    for (int64_t l = 0; l < lines; ++l)
+      if (++count[(first + l) % sets] > max_lines_per_set) return 0;
+  }
+  return 1;
+}
+
+static int direct_input_default(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc) {
+  if (!pc->vector_channels) return 0; /* along the pixels it measured neutral: keep the panel */
+  const int fwd = pass == DCONV1D_FWD;
+  const int64_t in_width = fwd ? shape->w : dconv1d_out_width(shape);
+  const int64_t rows = dc_min(fwd ? pc->c_block : pc->k_block, fwd ? shape->c : shape->k);
+  const int64_t esize = (int64_t)dc_esize(shape->dtype), register_block_pixels = 32;
+  return direct_input_spreads(rows, in_width * esize, dc_min(pc->width_block, register_block_pixels) * esize);
+}
+
+/* A 64-pixel tile already reaches the kernel's peak (method.md). Along the
+ * channels each doubling from 64 to 512 pixels ran 0-2 % faster (C = K =
+ * 16: fewer, longer row segments to store), as long as every thread still
+ * gets a few tiles. */
+static const int64_t pixel_vector_width = 64, channel_vector_width = 512, min_tiles_per_thread = 4;
+
+static int64_t channel_vector_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
+  const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
+  const int64_t out_width = pass == DCONV1D_FWD ? dconv1d_out_width(shape) : shape->w;
+  int64_t width = channel_vector_width;
+  while (width > pixel_vector_width && shape->n * dc_div_up(out_width, width) < min_tiles_per_thread * threads)
+    width /= 2;
+  return width;
+}
+
+int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc) {
+  const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
+  const int64_t out_block = dc_min(pass == DCONV1D_FWD ? pc->k_block : pc->c_block, out_ch);
+  const int vectors = prefers_channel_vectors(shape->dtype, out_block);
+  const int changed = vectors != pc->vector_channels;
+  pc->vector_channels = vectors;
+  pc->width_block = vectors ? channel_vector_tile_width(shape, pass) : pixel_vector_width;
+  pc->chunk_blocks = conv_chunk_blocks(shape, pass == DCONV1D_FWD ? shape->c : shape->k, pc->width_block);
+  pc->direct_input = direct_input_default(shape, pass, pc);
+  return changed;
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
@@ -53,19 +111,13 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   const int bf16 = shape->dtype == DCONV1D_BF16;
   const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   const int64_t c_even = dc_round_up(shape->c, 2), k_even = dc_round_up(shape->k, 2);
-  /* A 64-pixel tile already reaches the kernel's peak (method.md). */
-  const int64_t conv_width = 64;
-  config->fwd = pass_config(conv_width, dc_min(shape->k, 64), dc_min(bf16 ? c_even : shape->c, 64),
-                            conv_chunk_blocks(shape, shape->c, conv_width), "NWk");
-  config->bwd_data = pass_config(conv_width, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64),
-                                 conv_chunk_blocks(shape, shape->k, conv_width), "NWk");
-  config->fwd.vector_channels = dc_prefers_channel_vectors(shape->dtype, config->fwd.k_block);
-  config->bwd_data.vector_channels = dc_prefers_channel_vectors(shape->dtype, config->bwd_data.c_block);
+  /* blocks of up to 64 channels keep a tap's weights (S*64*64 floats for S
+   * taps) within a private L2; width, chunk and input reading follow the kernel */
+  config->fwd = pass_config(0, dc_min(shape->k, 64), dc_min(bf16 ? c_even : shape->c, 64), 0, "NWk");
+  config->bwd_data = pass_config(0, dc_min(bf16 ? k_even : shape->k, 64), dc_min(shape->c, 64), 0, "NWk");
+  dc_choose_conv_kernel(shape, DCONV1D_FWD, &config->fwd);
+  dc_choose_conv_kernel(shape, DCONV1D_BWD_DATA, &config->bwd_data);
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
-  /* in=direct stays a tuning knob, not a default: reading the input in place
-   * measured neutral (within 2 %) on the baseline shapes, one A/B run at
-   * n1c15k15w60400s51d4 had it 1.63x slower (not reproduced later), and no
-   * cheap model of cache-set pressure predicted when it helps. */
   config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
   /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
   int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);

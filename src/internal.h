@@ -151,9 +151,11 @@ struct dconv1d_layer {
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                                  const dconv1d_pass_config *config, dc_arena_layout *arena);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
-/* Whether a conv pass with this (clamped) out-channel block should run its
- * GEMM vectorised along the channels (the default's rule). */
-int dc_prefers_channel_vectors(dconv1d_dtype dtype, int64_t out_block);
+/* Sets a conv pass's vectors (along the channels where the out block fills
+ * whole vectors, FP32) and the width block, chunk and input reading that go
+ * with that kernel; keeps the channel blocks and loop order. Returns
+ * whether the vectors differ from what pc had. */
+int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the
  * tile's first element), adding bias (NULL: none) and the ReLU if relu. */

@@ -195,14 +195,14 @@ static void widen_whole_blocks(dconv1d_pass_config *pc, const dconv1d_shape *row
 }
 
 /* Which way a conv pass vectorises depends on whether its out block fills
- * whole vectors on this shape (K = 16 does, a K = 15 row's does not): a
- * borrowed row brings its blocks and loop order, and the default's rule
- * picks the vectors for them. */
+ * whole vectors on this shape (K = 16 does, a K = 15 row's does not). A
+ * borrowed row brings its channel blocks and loop order; where the rule
+ * picks the other kernel, the row's width block, chunk and input reading
+ * were measured for a kernel not in use, so the default's go with it. */
 static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, dconv1d_pass pass) {
   if (pass == DCONV1D_BWD_WEIGHT) return;
-  const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
-  const int64_t out_block = pass == DCONV1D_FWD ? pc->k_block : pc->c_block;
-  pc->vector_channels = dc_prefers_channel_vectors(shape->dtype, out_block < out_ch ? out_block : out_ch);
+  dconv1d_pass_config chosen = *pc;
+  if (dc_choose_conv_kernel(shape, pass, &chosen)) *pc = chosen;
 }
 
 /* Copies row's part for pass into config (the weight pass brings its

@@ -61,9 +61,16 @@ int main(void) {
   CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
   CHECK(config.fwd.k_block >= 16 && config.fwd.c_block >= 16);
   CHECK(config.bwd_weight.k_block >= 16 && config.bwd_weight.c_block >= 16);
-  CHECK_EQ_INT(config.fwd.width_block, 48);
-  /* the K = 15 row ran vectorised along the pixels; K = 16 fills whole channel vectors */
+  /* the K = 15 row ran vectorised along the pixels; K = 16 fills whole channel vectors, and the
+   * row's width block (48, for the other kernel) gives way to the default's */
   CHECK_EQ_INT(config.fwd.vector_channels, 1);
+  dconv1d_config heuristic;
+  dconv1d_shape borrower;
+  dconv1d_shape_parse("n1c16k16w2400s51d8", &borrower, NULL, 0);
+  borrower.dtype = DCONV1D_F32, borrower.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&borrower, &heuristic), DCONV1D_OK);
+  CHECK(config.fwd.width_block == heuristic.fwd.width_block && config.fwd.width_block != 48);
+  CHECK_EQ_INT(config.fwd.chunk_blocks, heuristic.fwd.chunk_blocks);
   dconv1d_destroy(layer);
   /* the exact row keeps its own choice, and K = 15 stays on pixels */
   layer = make("n1c15k15w2400s51d8", DCONV1D_F32, 1);
