@@ -194,6 +194,20 @@ static void widen_whole_blocks(dconv1d_pass_config *pc, const dconv1d_shape *row
   if (pc->c_block >= row_shape->c) pc->c_block = whole_extent;
 }
 
+/* A block that split the row's extent evenly but leaves a ragged last
+ * block here was not chosen with that tail in mind: a K = 32 row's blocks
+ * of 16 split K = 40 into 16, 16 and 8 (measured: 75 % of peak against
+ * 86 % with the default's single block). The default's block replaces it. */
+static int64_t even_split_or(int64_t block, int64_t row_extent, int64_t extent, int64_t fallback) {
+  return block < extent && row_extent % block == 0 && extent % block != 0 ? fallback : block;
+}
+
+static void keep_even_splits(dconv1d_pass_config *pc, const dconv1d_pass_config *fallback,
+                             const dconv1d_shape *row_shape, const dconv1d_shape *shape) {
+  pc->k_block = even_split_or(pc->k_block, row_shape->k, shape->k, fallback->k_block);
+  pc->c_block = even_split_or(pc->c_block, row_shape->c, shape->c, fallback->c_block);
+}
+
 /* Which way a conv pass vectorises depends on whether its out block fills
  * whole vectors on this shape (K = 16 does, a K = 15 row's does not). A
  * borrowed row brings its channel blocks and loop order; where the rule
@@ -210,8 +224,9 @@ static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, 
 static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass pass, const dconv1d_shape *shape,
                       int same_shape_row) {
   dconv1d_pass_config pc = *pass_part((dconv1d_config *)&row->config, pass);
-  if (!same_shape_row) {
+  if (!same_shape_row) { /* config holds the default here */
     widen_whole_blocks(&pc, &row->shape);
+    keep_even_splits(&pc, pass_part(config, pass), &row->shape, shape);
     choose_vectors(&pc, shape, pass);
   }
   *pass_part(config, pass) = pc;

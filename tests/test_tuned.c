@@ -100,6 +100,25 @@ int main(void) {
   layer = make("n1c24k16w2400s51d8", DCONV1D_F32, 2);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
   dconv1d_destroy(layer);
+
+  /* blocks that split the row's K evenly but leave a ragged tail here give way to the default's:
+   * K = 32 in blocks of 16 lends K = 48 its 16 (even) but not K = 40 (16 + 16 + 8) */
+  CHECK_EQ_INT(dconv1d_tuned_import("n1c15k32w2400s51d8 fwd f32 1 1 1 1 1 "
+                                    "fwd:wb=64,kb=16,cb=8,chunk=4,in=panel,order=NKw "
+                                    "bwd_data:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
+                                    "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n",
+                                    why, sizeof why),
+               DCONV1D_OK);
+  layer = make("n1c15k40w2400s51d8", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  CHECK_EQ_INT(config.fwd.k_block, 40);
+  CHECK_EQ_INT(config.fwd.c_block, 8); /* 8 split the row's C = 15 unevenly: it was chosen ragged */
+  dconv1d_destroy(layer);
+  layer = make("n1c15k48w2400s51d8", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK_EQ_INT(config.fwd.k_block, 16);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
