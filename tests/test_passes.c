@@ -14,7 +14,8 @@
 #include <string.h>
 
 static uint64_t rng_state;
-static uint64_t rng_next(void) { /* splitmix64 */
+static int relu_cases, relu_exercised; /* cases with >= 64 outputs; of them, those with both signs */
+static uint64_t rng_next(void) {       /* splitmix64 */
   uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -208,13 +209,10 @@ static int check_relu(dconv1d_layer *layer, const dconv1d_shape *sh, const char 
   tensor *outs[4] = {&y, &dx, &dwt, &dbias};
   const double *magnitudes[4] = {my, mdx, mdwt, mdbias};
   int failed = check_outputs(names, status, outs, magnitudes, 4, sh, cfg_text, seed);
-  /* the mask must matter: random data leaves some outputs open and some shut (large cases) */
-  if (ys >= 64 && (active == 0 || active == ys)) {
-    ++check_failures, failed = 1;
-    fprintf(stderr, "FAIL relu: %lld of %lld outputs positive: the mask was not exercised\n", (long long)active,
-            (long long)ys);
-  }
-  ++check_count;
+  /* the mask must matter: random data leaves some outputs open and some shut. One case may
+   * legitimately keep a single sign (a bias larger than a short sum), so main() checks that
+   * most cases with enough outputs exercised it. */
+  if (ys >= 64) relu_cases += 1, relu_exercised += active > 0 && active < ys;
   tensor *all[] = {&y, &dx, &dwt, &dbias};
   for (size_t i = 0; i < sizeof all / sizeof *all; ++i) tensor_free(all[i]);
   free(dz);
@@ -331,6 +329,9 @@ int main(int argc, char **argv) {
       run_case(&sh, use_default ? NULL : &cfg, case_seed);
     }
   }
+  printf("test_passes: the ReLU mask opened and shut in %d of %d cases with >= 64 outputs\n", relu_exercised,
+         relu_cases);
+  CHECK(relu_cases > 0 && 4 * relu_exercised >= 3 * relu_cases);
   check_nan_propagates(DCONV1D_F32, 0);
   check_nan_propagates(DCONV1D_F32, 1);
   check_nan_propagates(DCONV1D_BF16, 0);
