@@ -12,11 +12,17 @@
  *                accumulator copy
  *   dwt[k][c][s] = sum over copies of acc[copy][s][c][k], rounded once for bf16
  * BRGEMM mapping, one call per tile (formulation batch) or per width block
- * (formulation per_block):
+ * (formulation per_block), vectorised along the filters:
  *   m = K block, n = C block, k = width block, batch = width blocks
  *   A_b = dy_panel + b*width_block*KP (+ k0, x2 for VNNI), lda = KP, stride_a = width_block*KP
  *   B_b = x_panel + c0*panel_width + b*width_block + s*d, ldb = panel_width, stride_b = width_block
  *   C   = acc + (s*C + c0)*KP + k0, ldc = KP        (KP = K, or K padded to whole vectors)
+ * and along the channels (FP32 vector_channels: where K is narrow and C is
+ * not, e.g. a K = 1 head: m = 1 would use one lane in sixteen):
+ *   m = C block, n = K block, k = width block, batch = width blocks
+ *   A_b = x_panel + (b*width_block + s*d)*CP + c0, lda = CP, stride_a = width_block*CP
+ *   B_b = dy_panel + k0*padded_out_width + b*width_block, ldb = padded_out_width, stride_b = width_block
+ *   C   = acc + (s*K + k0)*CP + c0, ldc = CP        (CP = C, or C padded to whole vectors)
  * The panels are zero beyond the output width and outside the input, so
  * every block is full and padding needs no special case. */
 #include "internal.h"
@@ -46,14 +52,17 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->taps = shape->s;
   plan->dilation = shape->d;
   plan->pad_l = shape->pad_l;
-  plan->filters_padded = padded_filters(shape->k);
+  plan->vector_channels = cfg->vector_channels && !bf16;
+  /* whichever runs along the vectors is padded to whole ones */
+  plan->filters_padded = plan->vector_channels ? shape->k : padded_filters(shape->k);
+  plan->channels_padded = plan->vector_channels ? padded_filters(shape->c) : shape->c;
   plan->width_block = dc_min(cfg->width_block, bf16 ? dc_round_up(q, 2) : q);
-  /* a block that covers every real filter covers the padding too */
+  /* a block that covers every real filter (channel) covers the padding too */
   plan->k_block = cfg->k_block >= shape->k ? plan->filters_padded : cfg->k_block;
-  plan->c_block = dc_min(cfg->c_block, shape->c);
+  plan->c_block = cfg->c_block >= shape->c ? plan->channels_padded : cfg->c_block;
   plan->width_blocks = dc_div_up(q, plan->width_block);
   plan->k_blocks = dc_div_up(plan->filters_padded, plan->k_block);
-  plan->c_blocks = dc_div_up(shape->c, plan->c_block);
+  plan->c_blocks = dc_div_up(plan->channels_padded, plan->c_block);
   plan->padded_out_width = plan->width_blocks * plan->width_block;
   /* LIBXSMM 1.17's BF16 kernels compute wrong sums for an odd ldb (seen
    * here; an odd start offset is fine): keep BF16 panel rows even. */
@@ -64,9 +73,15 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->reduction = config->wu_reduction;
 }
 
+/* The GEMM's m side: filters, or channels when vectorised along them. */
+static int64_t m_padded(const dc_wu_plan *p) { return p->vector_channels ? p->channels_padded : p->filters_padded; }
+static int64_t m_block(const dc_wu_plan *p) { return p->vector_channels ? p->c_block : p->k_block; }
+static int64_t n_block(const dc_wu_plan *p) { return p->vector_channels ? p->k_block : p->c_block; }
+
 static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
-  int64_t m_of[2] = {plan->k_block, plan->filters_padded % plan->k_block};
-  int64_t n_of[2] = {plan->c_block, plan->channels % plan->c_block};
+  const int64_t n_extent = plan->vector_channels ? plan->filters : plan->channels;
+  int64_t m_of[2] = {m_block(plan), m_padded(plan) % m_block(plan)};
+  int64_t n_of[2] = {n_block(plan), n_extent % n_block(plan)};
   for (int mt = 0; mt < 2; ++mt)
     for (int nt = 0; nt < 2; ++nt)
       for (int beta = 0; beta < 2; ++beta) {
@@ -74,10 +89,10 @@ static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
         dc_brgemm_desc desc = {.m = m_of[mt],
                                .n = n_of[nt],
                                .k = plan->width_block,
-                               .lda = plan->filters_padded,
-                               .ldb = plan->panel_width,
-                               .ldc = plan->filters_padded,
-                               .stride_a = plan->width_block * plan->filters_padded,
+                               .lda = m_padded(plan),
+                               .ldb = plan->vector_channels ? plan->padded_out_width : plan->panel_width,
+                               .ldc = m_padded(plan),
+                               .stride_a = plan->width_block * m_padded(plan),
                                .stride_b = plan->width_block,
                                .beta = beta,
                                .dtype = plan->dtype};
@@ -103,14 +118,15 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   const int64_t esize = (int64_t)dc_esize(plan->dtype);
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
   plan->dy_panel_at = dc_arena_take(arena, dc_bytes(plan->padded_out_width, plan->filters_padded, esize));
-  plan->x_panel_at = dc_arena_take(arena, dc_bytes(plan->channels, plan->panel_width, esize));
-  plan->accumulators_at = dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps,
-                                                        plan->channels * plan->filters_padded, (int64_t)sizeof(float)));
+  plan->x_panel_at = dc_arena_take(arena, dc_bytes(plan->channels_padded, plan->panel_width, esize));
+  plan->accumulators_at =
+      dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps, plan->channels_padded * plan->filters_padded,
+                                    (int64_t)sizeof(float)));
   return DCONV1D_OK;
 }
 
 /* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]
- * (BF16), zero past Q and past K. */
+ * (BF16), zero past Q and past K; vectorised along the channels, to [K][padded Q]. */
 static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t image) {
   const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width, chunk = 64;
   const int64_t chunks = dc_div_up(p->padded_out_width, chunk);
@@ -128,14 +144,37 @@ static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64
         } else {
           float v = inside ? ((const float *)dy)[at] : 0.0f;
           if (inside && mask) v = dc_relu_grad_f32(v, ((const float *)mask)[at]);
-          ((float *)p->dy_panel)[q * KP + k] = v;
+          ((float *)p->dy_panel)[p->vector_channels ? k * p->padded_out_width + q : q * KP + k] = v;
         }
       }
   }
 }
 
+/* x[image] ([C][W]) to [panel_width][padded C], zero outside the input and
+ * past C; panel pixel i = input pixel i - pad_l. Strided writes, read rows. */
+static void pack_x_transposed(const dc_wu_plan *p, const float *x, int64_t image) {
+  const int64_t C = p->channels, CP = p->channels_padded, chunk = 256;
+  const int64_t chunks = dc_div_up(p->panel_width, chunk);
+  float *panel = p->x_panel;
+#pragma omp for schedule(static)
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const int64_t i_begin = ch * chunk, i_end = dc_min(i_begin + chunk, p->panel_width);
+    for (int64_t c = 0; c < CP; ++c) {
+      /* input pixel i - pad_l of channel c, for the panel pixels inside the input */
+      const int64_t lo = c < C ? dc_max(i_begin, p->pad_l) : i_end;
+      const int64_t hi = c < C ? dc_min(i_end, p->pad_l + p->in_width) : i_end;
+      const float *row = x + (image * C + dc_min(c, C - 1)) * p->in_width;
+      for (int64_t i = i_begin; i < i_end; ++i) panel[i * CP + c] = i >= lo && i < hi ? row[i - p->pad_l] : 0.0f;
+    }
+  }
+}
+
 /* x[image] ([C][W]) to [C][panel_width], panel pixel i = input pixel i - pad_l. */
 static void pack_x(const dc_wu_plan *p, const void *x, int64_t image) {
+  if (p->vector_channels) {
+    pack_x_transposed(p, x, image);
+    return;
+  }
   const size_t esize = dc_esize(p->dtype);
   const int64_t begin = dc_min(p->pad_l, p->panel_width);
   const int64_t end = dc_min(p->pad_l + p->in_width, p->panel_width);
@@ -164,33 +203,46 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
   const size_t esize = dc_esize(p->dtype);
   const int private_sums = p->reduction == DCONV1D_WU_PRIVATE;
   const int64_t s = coord[0], k0 = coord[1] * p->k_block, c0 = coord[2] * p->c_block;
-  const int64_t m = dc_min(p->k_block, p->filters_padded - k0), n = dc_min(p->c_block, p->channels - c0);
+  const int64_t k_count = dc_min(p->k_block, p->filters_padded - k0),
+                c_count = dc_min(p->c_block, p->channels_padded - c0);
   const int64_t b0 = ctx->block_begin, b1 = ctx->block_end;
   if (b0 >= b1) return;
-  const int64_t copy = private_sums ? tid : 0;
-  float *c = p->accumulators + ((copy * p->taps + s) * p->channels + c0) * p->filters_padded + k0;
-  const int64_t a_step = p->width_block * p->filters_padded, b_step = p->width_block;
-  const char *a = (const char *)p->dy_panel + (size_t)(b0 * a_step + k0 * (p->dtype == DCONV1D_BF16 ? 2 : 1)) * esize;
-  const char *b = (const char *)p->x_panel + (size_t)(c0 * p->panel_width + b0 * b_step + s * p->dilation) * esize;
+  const int64_t copy = private_sums ? tid : 0, taps_before = copy * p->taps + s;
+  const int64_t a_step = p->width_block * m_padded(p), b_step = p->width_block;
+  const char *a, *b;
+  float *c;
+  if (p->vector_channels) {
+    c = p->accumulators + (taps_before * p->filters + k0) * p->channels_padded + c0;
+    a = (const char *)p->x_panel + (size_t)((b0 * p->width_block + s * p->dilation) * p->channels_padded + c0) * esize;
+    b = (const char *)p->dy_panel + (size_t)(k0 * p->padded_out_width + b0 * b_step) * esize;
+  } else {
+    c = p->accumulators + (taps_before * p->channels + c0) * p->filters_padded + k0;
+    a = (const char *)p->dy_panel + (size_t)(b0 * a_step + k0 * (p->dtype == DCONV1D_BF16 ? 2 : 1)) * esize;
+    b = (const char *)p->x_panel + (size_t)(c0 * p->panel_width + b0 * b_step + s * p->dilation) * esize;
+  }
+  const int m_tail = p->vector_channels ? c_count != p->c_block : k_count != p->k_block;
+  const int n_tail = p->vector_channels ? k_count != p->k_block : c_count != p->c_block;
   int beta = ctx->accumulate;
   if (p->formulation == DCONV1D_WU_BATCH_WIDTH) {
-    dc_brgemm_run(&p->kernels[m != p->k_block][n != p->c_block][beta], a, b, c, b1 - b0);
+    dc_brgemm_run(&p->kernels[m_tail][n_tail][beta], a, b, c, b1 - b0);
     return;
   }
   for (int64_t blk = b0; blk < b1; ++blk, beta = 1)
-    dc_brgemm_run(&p->kernels[m != p->k_block][n != p->c_block][beta], a + (size_t)((blk - b0) * a_step) * esize,
+    dc_brgemm_run(&p->kernels[m_tail][n_tail][beta], a + (size_t)((blk - b0) * a_step) * esize,
                   b + (size_t)((blk - b0) * b_step) * esize, c, 1);
 }
 
 static void finish_weights(const dc_wu_plan *p, void *dwt) {
-  const int64_t C = p->channels, K = p->filters, KP = p->filters_padded, S = p->taps, copy_stride = S * C * KP;
+  const int64_t C = p->channels, K = p->filters, KP = p->filters_padded, CP = p->channels_padded, S = p->taps;
+  const int64_t copy_stride = S * CP * KP;
 #pragma omp for collapse(2) schedule(static)
   for (int64_t k = 0; k < K; ++k)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t s = 0; s < S; ++s) {
         float sum = 0.0f;
         for (int copy = 0; copy < p->accumulator_copies; ++copy)
-          sum += p->accumulators[copy * copy_stride + (s * C + c) * KP + k];
+          sum +=
+              p->accumulators[copy * copy_stride + (p->vector_channels ? (s * K + k) * CP + c : (s * C + c) * KP + k)];
         int64_t dst = (k * C + c) * S + s;
         if (p->dtype == DCONV1D_BF16)
           ((uint16_t *)dwt)[dst] = dconv1d_bf16_from_float(sum);
@@ -225,7 +277,7 @@ static void bias_gradient(const dc_wu_plan *p, const void *dy, const void *mask,
 
 void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, const void *mask,
                void *dwt, void *dbias) {
-  const size_t copy_floats = (size_t)plan->taps * (size_t)plan->channels * (size_t)plan->filters_padded;
+  const size_t copy_floats = (size_t)plan->taps * (size_t)plan->channels_padded * (size_t)plan->filters_padded;
 #pragma omp parallel num_threads(layer->threads)
   {
     const int tid = omp_get_thread_num(), nthreads = omp_get_num_threads();

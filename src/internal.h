@@ -113,12 +113,17 @@ typedef struct {
 
 /* Backward weight:
  *   dwt[k][c][s] = sum_n sum_q dy[n][k][q] * x[n][c][q + s*d - pad_l]
- * per tap s one BRGEMM with m = K block, n = C block, k = width block;
- * A = dy transposed (NWC, VNNI for BF16), B = x zero-padded (plain). */
+ * per tap s one BRGEMM with k = width block and, vectorised along the
+ * filters (the default), m = K block, n = C block, A = dy transposed (NWC,
+ * VNNI for BF16), B = x zero-padded (plain); vectorised along the channels
+ * (FP32 vector_channels), m = C block, n = K block, A = x transposed and
+ * zero-padded (NWC), B = dy (plain). */
 typedef struct {
   dconv1d_dtype dtype;
   int64_t images, channels, filters, in_width, out_width, taps, dilation, pad_l;
-  int64_t filters_padded; /* leading dimension of dy_panel and the accumulators (GEMM m) */
+  int vector_channels;     /* GEMM m runs over channels, not filters */
+  int64_t filters_padded;  /* filters, padded to whole vectors when they are the GEMM's m */
+  int64_t channels_padded; /* channels, padded likewise when they are the GEMM's m */
   int64_t width_block, k_block, c_block;
   int64_t width_blocks, k_blocks, c_blocks;
   int64_t chunk_blocks;     /* width blocks per cache chunk */
@@ -126,11 +131,13 @@ typedef struct {
   int64_t panel_width;      /* padded_out_width + (taps-1)*d: x panel row length */
   dconv1d_wu_formulation formulation;
   dconv1d_wu_reduction reduction;
-  dc_nest nest;                                    /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
-  dc_brgemm kernels[2][2][2];                      /* [m is tail][n is tail][beta] */
-  void *dy_panel;                                  /* one image of dy, transposed: [padded_out_width][filters_padded] */
-  void *x_panel;                                   /* one image of x, zero-padded: [C][panel_width] */
-  float *accumulators;                             /* [copies][taps][C][filters_padded] */
+  dc_nest nest;               /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
+  dc_brgemm kernels[2][2][2]; /* [m is tail][n is tail][beta] */
+  /* one image of dy: [padded_out_width][filters_padded] (vector_channels:
+   * [filters][padded_out_width]); of x, zero-padded: [C][panel_width]
+   * (vector_channels: [panel_width][channels_padded]) */
+  void *dy_panel, *x_panel;
+  float *accumulators; /* [copies][taps][C][filters_padded] (vector_channels: [copies][taps][K][channels_padded]) */
   size_t dy_panel_at, x_panel_at, accumulators_at; /* arena offsets */
   int accumulator_copies;
 } dc_wu_plan;
@@ -156,6 +163,11 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
  * with that kernel; keeps the channel blocks and loop order. Returns
  * whether the vectors differ from what pc had. */
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc);
+
+/* Whether the weight pass's default runs its GEMM vectorised along the
+ * channels (m = C) rather than the filters; tuned rows that disagree with it
+ * are not lent to the shape. */
+int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the
  * tile's first element), adding bias (NULL: none) and the ReLU if relu. */

@@ -252,6 +252,8 @@ static void test_config_text(void) {
   cfg.bwd_data.direct_input = 1;
   cfg.fwd.vector_channels = 1;
   cfg.bwd_data.vector_channels = 0;
+  cfg.bwd_weight.vector_channels = 1;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK); /* FP32 */
   int len = dconv1d_config_print(&cfg, text, sizeof text);
   CHECK(len > 0 && (size_t)len == strlen(text));
   CHECK_EQ_INT(dconv1d_config_print(&cfg, NULL, 0), len);
@@ -266,11 +268,13 @@ static void test_config_text(void) {
   CHECK_EQ_INT(back.fwd.vector_channels, 1);
   CHECK_EQ_INT(back.bwd_data.vector_channels, 0);
   CHECK(strstr(text, "in=panel,vec=ch,order") != NULL);
+  CHECK(strstr(text, "chunk=5,vec=c,order=") != NULL);
+  CHECK_EQ_INT(back.bwd_weight.vector_channels, 1);
   /* text written before the vec knob existed still parses: pixels */
   const char *older = "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
                       "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner";
   CHECK_EQ_INT(dconv1d_config_parse(older, &back, why, sizeof why), DCONV1D_OK);
-  CHECK(back.fwd.vector_channels == 0 && back.bwd_data.vector_channels == 0);
+  CHECK(back.fwd.vector_channels == 0 && back.bwd_data.vector_channels == 0 && back.bwd_weight.vector_channels == 0);
   CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
   char again[512];
   dconv1d_config_print(&back, again, sizeof again);

@@ -144,6 +144,21 @@ int main(void) {
   wide.dtype = DCONV1D_BF16;
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
   CHECK(config.fwd.vector_channels == 0 && config.bwd_data.vector_channels == 0);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0); /* C = K = 15: as many lanes either way */
+  dconv1d_shape head = shape;
+  head.k = 1; /* one filter: the weight pass vectorises along the 15 channels */
+  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, 1);
+  head.s = 1; /* but not a 1 x 1 layer, bound by memory */
+  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0);
+  head.s = 51, head.dtype = DCONV1D_BF16;
+  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0);
+  /* the C = K = 15 weight row (vectorised along K) is not lent to K = 1 */
+  layer = make("n1c15k1w2400s51d8", DCONV1D_F32, 1);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_create(&layer, &shape, &config), DCONV1D_OK);
   CHECK(strcmp(dconv1d_layer_config_source(layer), "explicit") == 0);

@@ -102,7 +102,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
   const int nwidths = wu ? COUNT(wu_width_blocks) : COUNT(conv_width_blocks);
   const int nchunks = wu ? COUNT(wu_chunks) : COUNT(conv_chunks);
   const int ndirect = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(direct_inputs);
-  const int nvector = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(vector_channels);
+  const int nvector = sh->dtype == DCONV1D_BF16 ? 1 : COUNT(vector_channels);
   const int nforms = wu ? COUNT(formulations) : 1, nreduce = wu ? COUNT(reductions) : 1;
   char orders[48][4];
   const int norders = enumerate_orders(wu ? "skc" : "nwk", orders);
@@ -126,7 +126,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
                     }
                     if (chunks[ch]) pc->chunk_blocks = chunks[ch];
                     pc->direct_input = direct_inputs[di];
-                    if (!wu) pc->vector_channels = vector_channels[v];
+                    pc->vector_channels = vector_channels[v];
                     memcpy(pc->loop_order, orders[o], sizeof orders[o]);
                     if (wu) c.wu_formulation = formulations[f], c.wu_reduction = reductions[r];
                     add(&col, sh, pass, &c);
