@@ -10,7 +10,8 @@
  *       private: each thread takes its own contiguous range of width blocks,
  *                chunked the same way, and does every tile into its own
  *                accumulator copy
- *   dwt[k][c][s] = sum over copies of acc[copy][s][c][k], rounded once for bf16
+ *   dwt[k][c][s] = sum over copies of acc[copy][s][c][k] (vector_channels:
+ *   acc[copy][s][k][c]), rounded once for bf16
  * BRGEMM mapping, one call per tile (formulation batch) or per width block
  * (formulation per_block), vectorised along the filters:
  *   m = K block, n = C block, k = width block, batch = width blocks
@@ -31,12 +32,13 @@
 
 static const char *const wu_loop_letters = "skc";
 
-/* The GEMM's m runs over filters: a whole number of 16-float vectors is
- * about 15 % faster than a masked tail (measured at K = 15), so pad K up to
- * the next multiple of 16 with zero rows when that wastes at most 1/8. */
-static int64_t padded_filters(int64_t filters) {
-  int64_t rounded = dc_round_up(filters, 16);
-  return (rounded - filters) * 8 <= filters ? rounded : filters;
+/* The GEMM's m (filters, or channels under vector_channels): a whole number
+ * of 16-float vectors is about 15 % faster than a masked tail (measured at
+ * K = 15), so pad up to the next multiple of 16 with zero rows when that
+ * wastes at most 1/8. */
+int64_t dc_wu_padded_vectors(int64_t extent) {
+  int64_t rounded = dc_round_up(extent, 16);
+  return (rounded - extent) * 8 <= extent ? rounded : extent;
 }
 
 static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config) {
@@ -54,8 +56,8 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->pad_l = shape->pad_l;
   plan->vector_channels = cfg->vector_channels && !bf16;
   /* whichever runs along the vectors is padded to whole ones */
-  plan->filters_padded = plan->vector_channels ? shape->k : padded_filters(shape->k);
-  plan->channels_padded = plan->vector_channels ? padded_filters(shape->c) : shape->c;
+  plan->filters_padded = plan->vector_channels ? shape->k : dc_wu_padded_vectors(shape->k);
+  plan->channels_padded = plan->vector_channels ? dc_wu_padded_vectors(shape->c) : shape->c;
   plan->width_block = dc_min(cfg->width_block, bf16 ? dc_round_up(q, 2) : q);
   /* a block that covers every real filter (channel) covers the padding too */
   plan->k_block = cfg->k_block >= shape->k ? plan->filters_padded : cfg->k_block;

@@ -70,8 +70,7 @@ static int direct_input_spreads(int64_t rows, int64_t row_bytes, int64_t block_b
   return 1;
 }
 
-static int direct_input_default(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc) {
-  if (!pc->vector_channels) return 0; /* along the pixels it measured neutral: keep the panel */
+int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc) {
   const int fwd = pass == DCONV1D_FWD;
   const int64_t in_width = fwd ? shape->w : dconv1d_out_width(shape);
   const int64_t rows = dc_min(fwd ? pc->c_block : pc->k_block, fwd ? shape->c : shape->k);
@@ -102,7 +101,8 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
   pc->vector_channels = vectors;
   pc->width_block = vectors ? channel_vector_tile_width(shape, pass) : pixel_vector_width;
   pc->chunk_blocks = conv_chunk_blocks(shape, pass == DCONV1D_FWD ? shape->c : shape->k, pc->width_block);
-  pc->direct_input = direct_input_default(shape, pass, pc);
+  /* along the pixels in place measured neutral: keep the panel there */
+  pc->direct_input = vectors && dc_direct_input_spreads(shape, pass, pc);
   return changed;
 }
 

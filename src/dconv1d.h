@@ -88,13 +88,16 @@ typedef struct {
    * and TLB sets, bad when it piles them up. Must be 0 for BF16 and for
    * bwd_weight. */
   int direct_input;
-  /* fwd, bwd_data, FP32 only: what the GEMM's vector registers run along.
-   * 0 = output pixels (m = width block, n = out-channel block): any channel
-   * count fills the vectors. 1 = output channels (m = out-channel block,
-   * n = width block, the input read transposed): fewer loads per FMA, good
-   * when the out block is a multiple of 16 floats, wasteful when it is not.
-   * Must be 0 for BF16 (the backend's BF16 GEMM cannot read B transposed)
-   * and for bwd_weight. */
+  /* FP32 only: what the GEMM's vector registers run along.
+   * fwd, bwd_data: 0 = output pixels (m = width block, n = out-channel
+   * block): any channel count fills the vectors. 1 = output channels
+   * (m = out-channel block, n = width block, the input read transposed):
+   * fewer loads per FMA, good when the out block is a multiple of 16
+   * floats, wasteful when it is not.
+   * bwd_weight: 0 = filters (m = K block, n = C block). 1 = input channels
+   * (m = C block, n = K block, x packed transposed): for narrow K.
+   * Must be 0 for BF16 (the backend's BF16 GEMM cannot read B transposed,
+   * and its VNNI pairs cannot follow an odd tap shift). */
   int vector_channels;
   char loop_order[DCONV1D_ORDER_MAX];
 } dconv1d_pass_config;

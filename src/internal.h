@@ -157,12 +157,17 @@ struct dconv1d_layer {
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                                  const dconv1d_pass_config *config, dc_arena_layout *arena);
-/* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 /* Sets a conv pass's vectors (along the channels where the out block fills
  * whole vectors, FP32) and the width block, chunk and input reading that go
  * with that kernel; keeps the channel blocks and loop order. Returns
  * whether the vectors differ from what pc had. */
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc);
+/* Whether pc may read the conv pass's input in place on this shape without
+ * piling its rows into a few L1 sets (the model in config.c). */
+int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc);
+/* K or C padded to whole 16-float vectors where that wastes at most 1/8:
+ * the weight pass's GEMM m. */
+int64_t dc_wu_padded_vectors(int64_t extent);
 
 /* Whether the weight pass's default runs its GEMM vectorised along the
  * channels (m = C) rather than the filters; tuned rows that disagree with it
@@ -181,6 +186,7 @@ void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, in
                                 float floor, int64_t channels, int64_t pixels);
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
                                float floor, int64_t channels, int64_t pixels);
+/* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,

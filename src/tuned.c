@@ -216,7 +216,12 @@ static void keep_even_splits(dconv1d_pass_config *pc, const dconv1d_pass_config 
 static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, dconv1d_pass pass) {
   if (pass == DCONV1D_BWD_WEIGHT) return;
   dconv1d_pass_config chosen = *pc;
-  if (dc_choose_conv_kernel(shape, pass, &chosen)) *pc = chosen;
+  if (dc_choose_conv_kernel(shape, pass, &chosen)) {
+    *pc = chosen;
+    return;
+  }
+  /* the same kernel: the row's in-place reading still must suit this shape's row stride */
+  if (pc->direct_input && pc->vector_channels && !dc_direct_input_spreads(shape, pass, pc)) pc->direct_input = 0;
 }
 
 /* Copies row's part for pass into config (the weight pass brings its
@@ -251,8 +256,10 @@ static int64_t loop_extent(const dconv1d_shape *s, const dconv1d_pass_config *pc
     return pass == DCONV1D_BWD_WEIGHT ? (s->k + pc->k_block - 1) / pc->k_block : (out_ch + out_block - 1) / out_block;
   case 's':
     return s->s;
-  default: /* 'c', weight pass */
-    return (s->c + pc->c_block - 1) / pc->c_block;
+  default: { /* 'c', weight pass: over the padded channels when they run along the vectors */
+    const int64_t channels = pc->vector_channels ? dc_wu_padded_vectors(s->c) : s->c;
+    return pc->c_block >= s->c ? 1 : (channels + pc->c_block - 1) / pc->c_block;
+  }
   }
 }
 

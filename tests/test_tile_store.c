@@ -22,7 +22,9 @@ static int check_one(int64_t channels, int64_t pixels, int with_bias, float floo
   for (int64_t i = 0; i < pixels * acc_ld; ++i) acc[i] = (float)((i * 7919) % 201 - 100) / 8.0f;
   acc[0] = NAN;
   if (pixels * acc_ld > 5) acc[5] = -0.0f;
-  for (int j = 0; j < 40; ++j) bias[j] = j % 3 ? 0.25f * (float)j : 0.0f;
+  if (channels > 3) acc[3] = -0.0f; /* channel 3 has a -0.0 bias */
+  /* -0.0 bias keeps the -0.0 sum at acc[5] negative: both paths must keep its sign */
+  for (int j = 0; j < 40; ++j) bias[j] = j % 3 ? 0.25f * (float)j : -0.0f;
   for (int64_t i = 0; i < channels * out_ld; ++i) out[i] = 12345.0f;
   const float *b = with_bias ? bias : NULL;
   if (avx512) {

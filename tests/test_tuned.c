@@ -119,6 +119,24 @@ int main(void) {
   dconv1d_layer_config(layer, &config);
   CHECK_EQ_INT(config.fwd.k_block, 16);
   dconv1d_destroy(layer);
+
+  /* a borrowed in=direct must suit this shape's row stride: 20,480 floats are 20 x 4 KiB, so every
+   * row of a window starts in the same L1 set and the panel is used instead */
+  CHECK_EQ_INT(dconv1d_tuned_import("n1c64k64w20400s51d8 fwd f32 1 1 1 1 1 "
+                                    "fwd:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
+                                    "bwd_data:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
+                                    "bwd_weight:wb=256,kb=64,cb=64,chunk=2,order=Skc,form=batch,reduce=owner\n",
+                                    why, sizeof why),
+               DCONV1D_OK);
+  layer = make("n1c64k64w20480s51d8", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 0);
+  dconv1d_destroy(layer);
+  layer = make("n1c64k64w20000s51d8", DCONV1D_F32, 1); /* a stride that spreads: the row's choice stands */
+  dconv1d_layer_config(layer, &config);
+  CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 1);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
