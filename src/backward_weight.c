@@ -129,12 +129,35 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
 
 /* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]
  * (BF16), zero past Q and past K; vectorised along the channels, to [K][padded Q]. */
+/* The common case, FP32 without a mask, for output pixels [q0, q_end) of
+ * which the first q_in lie inside dy: a register transpose (or row copies)
+ * instead of an element loop, which cost more than the GEMMs at S = 9. */
+static void pack_dy_f32(const dc_wu_plan *p, const float *dy_image, int64_t q0, int64_t q_end, int64_t q_in) {
+  const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width;
+  float *panel = p->dy_panel;
+  if (p->vector_channels) {
+    for (int64_t k = 0; k < K; ++k) {
+      memcpy(panel + k * p->padded_out_width + q0, dy_image + k * Q + q0, (size_t)q_in * sizeof(float));
+      memset(panel + k * p->padded_out_width + q0 + q_in, 0, (size_t)(q_end - q0 - q_in) * sizeof(float));
+    }
+    return;
+  }
+  if (q_in > 0) dc_transpose_f32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K);
+  for (int64_t q = q0; q < q0 + q_in; ++q)
+    for (int64_t k = K; k < KP; ++k) panel[q * KP + k] = 0.0f;
+  memset(panel + (q0 + q_in) * KP, 0, (size_t)((q_end - q0 - q_in) * KP) * sizeof(float));
+}
+
 static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t image) {
   const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width, chunk = 64;
   const int64_t chunks = dc_div_up(p->padded_out_width, chunk);
 #pragma omp for schedule(static) nowait
   for (int64_t ch = 0; ch < chunks; ++ch) {
     int64_t q_end = dc_min((ch + 1) * chunk, p->padded_out_width);
+    if (p->dtype == DCONV1D_F32 && !mask) {
+      pack_dy_f32(p, (const float *)dy + image * K * Q, ch * chunk, q_end, dc_max(0, dc_min(q_end, Q) - ch * chunk));
+      continue;
+    }
     for (int64_t k = 0; k < KP; ++k)
       for (int64_t q = ch * chunk; q < q_end; ++q) {
         const int inside = q < Q && k < K;
@@ -161,13 +184,15 @@ static void pack_x_transposed(const dc_wu_plan *p, const float *x, int64_t image
 #pragma omp for schedule(static)
   for (int64_t ch = 0; ch < chunks; ++ch) {
     const int64_t i_begin = ch * chunk, i_end = dc_min(i_begin + chunk, p->panel_width);
-    for (int64_t c = 0; c < CP; ++c) {
-      /* input pixel i - pad_l of channel c, for the panel pixels inside the input */
-      const int64_t lo = c < C ? dc_max(i_begin, p->pad_l) : i_end;
-      const int64_t hi = c < C ? dc_min(i_end, p->pad_l + p->in_width) : i_end;
-      const float *row = x + (image * C + dc_min(c, C - 1)) * p->in_width;
-      for (int64_t i = i_begin; i < i_end; ++i) panel[i * CP + c] = i >= lo && i < hi ? row[i - p->pad_l] : 0.0f;
-    }
+    /* panel pixels [lo, hi) lie inside the input: transposed in registers; the rest is zero */
+    const int64_t lo = dc_min(dc_max(i_begin, p->pad_l), i_end);
+    const int64_t hi = dc_max(dc_min(i_end, p->pad_l + p->in_width), lo);
+    memset(panel + i_begin * CP, 0, (size_t)((lo - i_begin) * CP) * sizeof(float));
+    if (hi > lo)
+      dc_transpose_f32(panel + lo * CP, CP, x + image * C * p->in_width + (lo - p->pad_l), p->in_width, hi - lo, C);
+    for (int64_t i = lo; i < hi; ++i)
+      for (int64_t c = C; c < CP; ++c) panel[i * CP + c] = 0.0f;
+    memset(panel + hi * CP, 0, (size_t)((i_end - hi) * CP) * sizeof(float));
   }
 }
 

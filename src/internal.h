@@ -186,6 +186,9 @@ void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, in
                                 float floor, int64_t channels, int64_t pixels);
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
                                float floor, int64_t channels, int64_t pixels);
+/* out[j][i] = in[i][j] for j < out_rows, i < out_cols (FP32, values kept
+ * bit for bit: the transposed store without bias or clamp). */
+void dc_transpose_f32(float *out, int64_t out_ld, const float *in, int64_t in_ld, int64_t out_rows, int64_t out_cols);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

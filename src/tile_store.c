@@ -107,6 +107,10 @@ static void store_transposed(float *out, int64_t out_ld, const float *acc, int64
     dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels);
 }
 
+void dc_transpose_f32(float *out, int64_t out_ld, const float *in, int64_t in_ld, int64_t out_rows, int64_t out_cols) {
+  store_transposed(out, out_ld, in, in_ld, NULL, -INFINITY, out_rows, out_cols);
+}
+
 void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t channels,
                    int64_t pixels) {
   const float floor = relu ? 0.0f : -INFINITY;
