@@ -142,10 +142,22 @@ static void pack_dy_f32(const dc_wu_plan *p, const float *dy_image, int64_t q0, 
     }
     return;
   }
-  if (q_in > 0) dc_transpose_f32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K);
+  if (q_in > 0) dc_transpose32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K);
   for (int64_t q = q0; q < q0 + q_in; ++q)
     for (int64_t k = K; k < KP; ++k) panel[q * KP + k] = 0.0f;
   memset(panel + (q0 + q_in) * KP, 0, (size_t)((q_end - q0 - q_in) * KP) * sizeof(float));
+}
+
+/* BF16 without a mask and with an even Q: a pair of pixels of one filter is
+ * one 32-bit VNNI element, so the pack is the same transpose on pixel pairs
+ * [q0, q_end) / 2, of which the first q_in / 2 lie inside dy. */
+static void pack_dy_bf16(const dc_wu_plan *p, const uint16_t *dy_image, int64_t q0, int64_t q_end, int64_t q_in) {
+  const int64_t K = p->filters, KP = p->filters_padded, pairs_in = q_in / 2;
+  uint32_t *panel = (uint32_t *)p->dy_panel + (q0 / 2) * KP;
+  if (pairs_in > 0) dc_transpose32(panel, KP, dy_image + q0, p->out_width / 2, pairs_in, K);
+  for (int64_t pair = 0; pair < pairs_in; ++pair)
+    for (int64_t k = K; k < KP; ++k) panel[pair * KP + k] = 0;
+  memset(panel + pairs_in * KP, 0, (size_t)(((q_end - q0) / 2 - pairs_in) * KP) * sizeof(uint32_t));
 }
 
 static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t image) {
@@ -154,8 +166,13 @@ static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64
 #pragma omp for schedule(static) nowait
   for (int64_t ch = 0; ch < chunks; ++ch) {
     int64_t q_end = dc_min((ch + 1) * chunk, p->padded_out_width);
+    const int64_t q_in = dc_max(0, dc_min(q_end, Q) - ch * chunk);
     if (p->dtype == DCONV1D_F32 && !mask) {
-      pack_dy_f32(p, (const float *)dy + image * K * Q, ch * chunk, q_end, dc_max(0, dc_min(q_end, Q) - ch * chunk));
+      pack_dy_f32(p, (const float *)dy + image * K * Q, ch * chunk, q_end, q_in);
+      continue;
+    }
+    if (p->dtype == DCONV1D_BF16 && !mask && Q % 2 == 0) { /* chunks start at even pixels */
+      pack_dy_bf16(p, (const uint16_t *)dy + image * K * Q, ch * chunk, q_end, q_in);
       continue;
     }
     for (int64_t k = 0; k < KP; ++k)
@@ -189,7 +206,7 @@ static void pack_x_transposed(const dc_wu_plan *p, const float *x, int64_t image
     const int64_t hi = dc_max(dc_min(i_end, p->pad_l + p->in_width), lo);
     memset(panel + i_begin * CP, 0, (size_t)((lo - i_begin) * CP) * sizeof(float));
     if (hi > lo)
-      dc_transpose_f32(panel + lo * CP, CP, x + image * C * p->in_width + (lo - p->pad_l), p->in_width, hi - lo, C);
+      dc_transpose32(panel + lo * CP, CP, x + image * C * p->in_width + (lo - p->pad_l), p->in_width, hi - lo, C);
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t c = C; c < CP; ++c) panel[i * CP + c] = 0.0f;
     memset(panel + hi * CP, 0, (size_t)((i_end - hi) * CP) * sizeof(float));

@@ -180,15 +180,17 @@ void dc_store_tile(const dc_conv_plan *plan, const float *acc, const void *bias,
                    int64_t pixels);
 /* The two ways to write a [pixel][channel] tile (acc_ld apart) as channel
  * rows (out_ld apart), adding bias (NULL: none) and clamping below at floor
- * (0 for the ReLU, -INFINITY for none). The AVX-512 one returns 0 and writes
- * nothing where the CPU or the compiler lacks AVX-512. */
+ * (0 for the ReLU, -INFINITY for none), or with move_only just moving the
+ * bits. The AVX-512 one returns 0 and writes nothing where the CPU or the
+ * compiler lacks AVX-512. */
 void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                                float floor, int64_t channels, int64_t pixels);
+                                float floor, int64_t channels, int64_t pixels, int move_only);
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                               float floor, int64_t channels, int64_t pixels);
-/* out[j][i] = in[i][j] for j < out_rows, i < out_cols (FP32, values kept
- * bit for bit: the transposed store without bias or clamp). */
-void dc_transpose_f32(float *out, int64_t out_ld, const float *in, int64_t in_ld, int64_t out_rows, int64_t out_cols);
+                               float floor, int64_t channels, int64_t pixels, int move_only);
+/* out[j][i] = in[i][j] for j < out_rows, i < out_cols, of 32-bit elements
+ * moved bit for bit (no arithmetic, so denormals survive DAZ and a pair of
+ * BF16 values can travel as one element): the transposed store, move only. */
+void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

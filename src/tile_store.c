@@ -9,6 +9,7 @@
  * registers. */
 #include "internal.h"
 #include <math.h>
+#include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_STORE 1
@@ -29,10 +30,14 @@ DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float 
 }
 
 void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                                float floor, int64_t channels, int64_t pixels) {
+                                float floor, int64_t channels, int64_t pixels, int move_only) {
   for (int64_t j = 0; j < channels; ++j) {
     const float b = bias ? bias[j] : 0.0f;
-    for (int64_t i = 0; i < pixels; ++i) out[j * out_ld + i] = clamp_below(acc[i * acc_ld + j] + b, floor);
+    for (int64_t i = 0; i < pixels; ++i)
+      if (move_only)
+        memcpy(out + j * out_ld + i, acc + i * acc_ld + j, sizeof(float));
+      else
+        out[j * out_ld + i] = clamp_below(acc[i * acc_ld + j] + b, floor);
   }
 }
 
@@ -68,7 +73,7 @@ __attribute__((target("avx512f"))) static void transpose16(__m512 rows[16]) {
  * keeps NaN x and -0.0 as clamp_below does. */
 __attribute__((target("avx512f"))) static void transposed_avx512(float *out, int64_t out_ld, const float *acc,
                                                                  int64_t acc_ld, const float *bias, float floor,
-                                                                 int64_t channels, int64_t pixels) {
+                                                                 int64_t channels, int64_t pixels, int move_only) {
   const __m512 floor_v = _mm512_set1_ps(floor);
   for (int64_t o0 = 0; o0 < channels; o0 += 16) {
     const int64_t nc = dc_min(16, channels - o0);
@@ -81,8 +86,13 @@ __attribute__((target("avx512f"))) static void transposed_avx512(float *out, int
         rows[i] = i < np ? _mm512_maskz_loadu_ps(channel_mask, acc + (i0 + i) * acc_ld + o0) : _mm512_setzero_ps();
       transpose16(rows);
       for (int64_t e = 0; e < nc; ++e) {
+        float *dst = out + (o0 + e) * out_ld + i0;
+        if (move_only) {
+          _mm512_mask_storeu_ps(dst, pixel_mask, rows[e]);
+          continue;
+        }
         const __m512 sum = _mm512_add_ps(rows[e], _mm512_set1_ps(bias ? bias[o0 + e] : 0.0f));
-        _mm512_mask_storeu_ps(out + (o0 + e) * out_ld + i0, pixel_mask, _mm512_max_ps(floor_v, sum));
+        _mm512_mask_storeu_ps(dst, pixel_mask, _mm512_max_ps(floor_v, sum));
       }
     }
   }
@@ -90,32 +100,33 @@ __attribute__((target("avx512f"))) static void transposed_avx512(float *out, int
 #endif
 
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                               float floor, int64_t channels, int64_t pixels) {
+                               float floor, int64_t channels, int64_t pixels, int move_only) {
 #ifdef DC_HAVE_AVX512_STORE
   if (__builtin_cpu_supports("avx512f")) {
-    transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels);
+    transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only);
     return 1;
   }
 #endif
-  (void)out, (void)out_ld, (void)acc, (void)acc_ld, (void)bias, (void)floor, (void)channels, (void)pixels;
+  (void)out, (void)out_ld, (void)acc, (void)acc_ld, (void)bias, (void)floor, (void)channels, (void)pixels,
+      (void)move_only;
   return 0;
 }
 
 static void store_transposed(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                             float floor, int64_t channels, int64_t pixels) {
-  if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels))
-    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels);
+                             float floor, int64_t channels, int64_t pixels, int move_only) {
+  if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only))
+    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only);
 }
 
-void dc_transpose_f32(float *out, int64_t out_ld, const float *in, int64_t in_ld, int64_t out_rows, int64_t out_cols) {
-  store_transposed(out, out_ld, in, in_ld, NULL, -INFINITY, out_rows, out_cols);
+void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols) {
+  store_transposed(out, out_ld, in, in_ld, NULL, 0.0f, out_rows, out_cols, 1);
 }
 
 void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t channels,
                    int64_t pixels) {
   const float floor = relu ? 0.0f : -INFINITY;
   if (p->vector_channels) {
-    store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels);
+    store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels, 0);
     return;
   }
   for (int64_t j = 0; j < channels; ++j) {
