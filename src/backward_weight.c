@@ -295,23 +295,34 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
       }
 }
 
-/* The sum over images and pixels of dy (through the mask's ReLU derivative). */
+/* dy[at] through the mask's ReLU derivative, widened. */
+static inline double masked_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t at) {
+  if (p->dtype == DCONV1D_BF16) {
+    uint16_t v = ((const uint16_t *)dy)[at];
+    return dc_bf16_widen(mask ? dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]) : v);
+  }
+  float v = ((const float *)dy)[at];
+  return mask ? dc_relu_grad_f32(v, ((const float *)mask)[at]) : v;
+}
+
+/* The sum over images and pixels of dy (through the mask's ReLU derivative),
+ * in double. Eight partial sums: one chain of dependent adds took 6 % of an
+ * AtacWorks weight pass. */
 static void bias_gradient(const dc_wu_plan *p, const void *dy, const void *mask, void *dbias) {
+  enum { lanes = 8 };
   const int64_t K = p->filters, Q = p->out_width;
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
+    double partial[lanes] = {0.0};
+    for (int64_t image = 0; image < p->images; ++image) {
+      const int64_t row = (image * K + k) * Q;
+      int64_t q = 0;
+      for (; q + lanes <= Q; q += lanes)
+        for (int lane = 0; lane < lanes; ++lane) partial[lane] += masked_dy(p, dy, mask, row + q + lane);
+      for (; q < Q; ++q) partial[0] += masked_dy(p, dy, mask, row + q);
+    }
     double sum = 0.0;
-    for (int64_t image = 0; image < p->images; ++image)
-      for (int64_t q = 0; q < Q; ++q) {
-        int64_t at = (image * K + k) * Q + q;
-        if (p->dtype == DCONV1D_BF16) {
-          uint16_t v = ((const uint16_t *)dy)[at];
-          sum += dc_bf16_widen(mask ? dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]) : v);
-        } else {
-          float v = ((const float *)dy)[at];
-          sum += mask ? dc_relu_grad_f32(v, ((const float *)mask)[at]) : v;
-        }
-      }
+    for (int lane = 0; lane < lanes; ++lane) sum += partial[lane];
     if (p->dtype == DCONV1D_BF16)
       ((uint16_t *)dbias)[k] = dconv1d_bf16_from_float((float)sum);
     else
