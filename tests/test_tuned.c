@@ -27,6 +27,16 @@ static dconv1d_layer *make(const char *descriptor, dconv1d_dtype dtype, int thre
   return layer;
 }
 
+/* The config an FP32 1-thread layer of descriptor gets; its forward pass must have borrowed a row. */
+static dconv1d_config borrowed_fwd(const char *descriptor) {
+  dconv1d_config config;
+  dconv1d_layer *layer = make(descriptor, DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  dconv1d_destroy(layer);
+  return config;
+}
+
 int main(void) {
   char why[512];
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
@@ -109,16 +119,11 @@ int main(void) {
                                     "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n",
                                     why, sizeof why),
                DCONV1D_OK);
-  layer = make("n1c15k40w2400s51d8", DCONV1D_F32, 1);
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  config = borrowed_fwd("n1c15k40w2400s51d8");
   CHECK_EQ_INT(config.fwd.k_block, 40);
   CHECK_EQ_INT(config.fwd.c_block, 8); /* 8 split the row's C = 15 unevenly: it was chosen ragged */
-  dconv1d_destroy(layer);
-  layer = make("n1c15k48w2400s51d8", DCONV1D_F32, 1);
-  dconv1d_layer_config(layer, &config);
+  config = borrowed_fwd("n1c15k48w2400s51d8");
   CHECK_EQ_INT(config.fwd.k_block, 16);
-  dconv1d_destroy(layer);
 
   /* a borrowed in=direct must suit this shape's row stride: 20,480 floats are 20 x 4 KiB, so every
    * row of a window starts in the same L1 set and the panel is used instead */
@@ -128,15 +133,10 @@ int main(void) {
                                     "bwd_weight:wb=256,kb=64,cb=64,chunk=2,order=Skc,form=batch,reduce=owner\n",
                                     why, sizeof why),
                DCONV1D_OK);
-  layer = make("n1c64k64w20480s51d8", DCONV1D_F32, 1);
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  config = borrowed_fwd("n1c64k64w20480s51d8");
   CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 0);
-  dconv1d_destroy(layer);
-  layer = make("n1c64k64w20000s51d8", DCONV1D_F32, 1); /* a stride that spreads: the row's choice stands */
-  dconv1d_layer_config(layer, &config);
+  config = borrowed_fwd("n1c64k64w20000s51d8"); /* a stride that spreads: the row's choice stands */
   CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 1);
-  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
