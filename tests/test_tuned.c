@@ -27,6 +27,12 @@ static dconv1d_layer *make(const char *descriptor, dconv1d_dtype dtype, int thre
   return layer;
 }
 
+/* Replaces the table with rows that must import. */
+static void import_rows(const char *text) {
+  char why[512];
+  CHECK_EQ_INT(dconv1d_tuned_import(text, why, sizeof why), DCONV1D_OK);
+}
+
 /* The config an FP32 1-thread layer of descriptor gets; its forward pass must have borrowed a row. */
 static dconv1d_config borrowed_fwd(const char *descriptor) {
   dconv1d_config config;
@@ -95,12 +101,10 @@ int main(void) {
 
   /* a borrowed row must keep the threads busy: parallel over C blocks of 8 (order nKw) splits C = 16
    * in two for two threads, but gives C = 2 a single work item and C = 24 three for two threads */
-  CHECK_EQ_INT(dconv1d_tuned_import("n1c16k16w2400s51d8 bwd_data f32 2 1 1 1 1 "
-                                    "fwd:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
-                                    "bwd_data:wb=64,kb=16,cb=8,chunk=4,in=panel,order=nKw "
-                                    "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n",
-                                    why, sizeof why),
-               DCONV1D_OK);
+  import_rows("n1c16k16w2400s51d8 bwd_data f32 2 1 1 1 1 "
+              "fwd:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
+              "bwd_data:wb=64,kb=16,cb=8,chunk=4,in=panel,order=nKw "
+              "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n");
   layer = make("n1c16k15w3000s51d8", DCONV1D_F32, 2);
   CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
   dconv1d_destroy(layer);
@@ -113,12 +117,10 @@ int main(void) {
 
   /* blocks that split the row's K evenly but leave a ragged tail here give way to the default's:
    * K = 32 in blocks of 16 lends K = 48 its 16 (even) but not K = 40 (16 + 16 + 8) */
-  CHECK_EQ_INT(dconv1d_tuned_import("n1c15k32w2400s51d8 fwd f32 1 1 1 1 1 "
-                                    "fwd:wb=64,kb=16,cb=8,chunk=4,in=panel,order=NKw "
-                                    "bwd_data:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
-                                    "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n",
-                                    why, sizeof why),
-               DCONV1D_OK);
+  import_rows("n1c15k32w2400s51d8 fwd f32 1 1 1 1 1 "
+              "fwd:wb=64,kb=16,cb=8,chunk=4,in=panel,order=NKw "
+              "bwd_data:wb=64,kb=16,cb=16,chunk=4,in=panel,order=NWk "
+              "bwd_weight:wb=256,kb=16,cb=16,chunk=2,order=Skc,form=batch,reduce=owner\n");
   config = borrowed_fwd("n1c15k40w2400s51d8");
   CHECK_EQ_INT(config.fwd.k_block, 40);
   CHECK_EQ_INT(config.fwd.c_block, 8); /* 8 split the row's C = 15 unevenly: it was chosen ragged */
@@ -127,12 +129,10 @@ int main(void) {
 
   /* a borrowed in=direct must suit this shape's row stride: 20,480 floats are 20 x 4 KiB, so every
    * row of a window starts in the same L1 set and the panel is used instead */
-  CHECK_EQ_INT(dconv1d_tuned_import("n1c64k64w20400s51d8 fwd f32 1 1 1 1 1 "
-                                    "fwd:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
-                                    "bwd_data:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
-                                    "bwd_weight:wb=256,kb=64,cb=64,chunk=2,order=Skc,form=batch,reduce=owner\n",
-                                    why, sizeof why),
-               DCONV1D_OK);
+  import_rows("n1c64k64w20400s51d8 fwd f32 1 1 1 1 1 "
+              "fwd:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
+              "bwd_data:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
+              "bwd_weight:wb=256,kb=64,cb=64,chunk=2,order=Skc,form=batch,reduce=owner\n");
   config = borrowed_fwd("n1c64k64w20480s51d8");
   CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 0);
   config = borrowed_fwd("n1c64k64w20000s51d8"); /* a stride that spreads: the row's choice stands */
