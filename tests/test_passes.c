@@ -264,12 +264,22 @@ static int run_case(const dconv1d_shape *sh, const dconv1d_config *cfg, uint64_t
 /* Shapes every run covers, whatever the seed. */
 static void fixed_cases(dconv1d_dtype dtype) {
   static const dconv1d_shape shapes[] = {
-      {1, 15, 15, 1000, 51, 8, 0, 0, 0, 0},   {1, 15, 15, 600, 51, 8, 200, 200, 0, 0},
-      {3, 1, 15, 500, 51, 8, 200, 200, 0, 2}, {2, 15, 1, 300, 1, 1, 0, 0, 0, 2},
-      {1, 17, 16, 401, 1, 1, 0, 0, 0, 1},     {1, 16, 16, 1601, 51, 32, 0, 0, 0, 2},
-      {1, 2, 2, 1, 1, 1, 0, 0, 0, 1},         {1, 3, 5, 1, 9, 2, 8, 8, 0, 1},
-      {1, 64, 64, 450, 9, 8, 0, 0, 0, 2},     {3, 16, 17, 77, 2, 32, 40, 0, 0, 2},
-      {1, 1, 1, 1, 51, 32, 800, 800, 0, 1},   {1, 5, 3, 20, 9, 1, 100, 3, 0, 2},
+      {1, 15, 15, 1000, 51, 8, 0, 0, 0, 0},
+      {1, 15, 15, 600, 51, 8, 200, 200, 0, 0},
+      {3, 1, 15, 500, 51, 8, 200, 200, 0, 2},
+      {2, 15, 1, 300, 1, 1, 0, 0, 0, 2},
+      {1, 17, 16, 401, 1, 1, 0, 0, 0, 1},
+      {1, 16, 16, 1601, 51, 32, 0, 0, 0, 2},
+      {1, 2, 2, 1, 1, 1, 0, 0, 0, 1},
+      {1, 3, 5, 1, 9, 2, 8, 8, 0, 1},
+      {1, 64, 64, 450, 9, 8, 0, 0, 0, 2},
+      {3, 16, 17, 77, 2, 32, 40, 0, 0, 2},
+      {1, 1, 1, 1, 51, 32, 800, 800, 0, 1},
+      {1, 5, 3, 20, 9, 1, 100, 3, 0, 2},
+      /* defaults that take the newer kernels whatever the seed: the weight pass along 15 channels
+       * (K = 1, padded), the conv passes along 32 channels reading a padded input in place */
+      {2, 15, 1, 700, 9, 4, 10, 3, 0, 2},
+      {2, 32, 32, 900, 17, 2, 5, 7, 0, 2},
   };
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i) {
     dconv1d_shape sh = shapes[i];
