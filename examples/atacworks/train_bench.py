@@ -187,6 +187,8 @@ def main(argv):
     if any(d not in DTYPES for d in dtypes) or not dtypes:
         parser.error(f"--dtypes takes f32 and/or bf16, got {args.dtypes!r}")
     torch.set_num_threads(args.threads)
+    # taken before anything is written: the CSV is tracked, and writing it would read as a dirty tree
+    origin = provenance(args)
     print(f"AtacWorks denoising ResNet, batch {args.batch} x {args.length}, {args.threads} threads, "
           f"{args.warmup} warm-up + {args.steps} timed steps, torch {torch.__version__}")
     rows = []
@@ -205,11 +207,11 @@ def main(argv):
             w.writeheader()
             w.writerows(rows)
         write_atomic(args.csv, write_csv)
-        write_atomic(args.csv + ".provenance.json", lambda f: json.dump(provenance(args), f, indent=1))
+        write_atomic(args.csv + ".provenance.json", lambda f: json.dump(origin, f, indent=1))
         print(f"wrote {args.csv}")
     if args.figure:
         plot(rows, args.figure, f"AtacWorks training step, batch {args.batch} x {args.length}, "
-                                f"{args.threads} threads, torch {torch.__version__}\n{provenance(args)['cpu_model']}, "
+                                f"{args.threads} threads, torch {torch.__version__}\n{origin['cpu_model']}, "
                                 f"{os.cpu_count()} CPUs")
         print(f"wrote {args.figure}")
     return 0 if all(r["losses_agree"] for r in rows) else 1
