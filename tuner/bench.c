@@ -74,10 +74,7 @@ static int parse_options(int argc, char **argv, options *o) {
   o->descriptors = calloc((size_t)argc, sizeof(char *));
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--pass") && value && !parse_list(value, pass_names, 3, o->passes, &o->npasses)) {
+    if (!strcmp(a, "--pass") && value && !parse_list(value, pass_names, 3, o->passes, &o->npasses)) {
       ++i;
     } else if (!strcmp(a, "--dtype") && value && !parse_list(value, dtype_names, 2, dt, &o->ndtypes)) {
       for (int d = 0; d < o->ndtypes; ++d) o->dtypes[d] = (dconv1d_dtype)dt[d];
@@ -281,7 +278,19 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
   return failures;
 }
 
+/* Google Benchmark's Initialize answers --help with its own flags and exits,
+ * so ours is looked for first. */
+static int asks_for_help(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (asks_for_help(argc, argv)) {
+    usage(stdout);
+    return 0;
+  }
   dc_gb_initialize(&argc, argv);
   options o;
   if (parse_options(argc, argv, &o) != 0) return 2;
