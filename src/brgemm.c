@@ -25,6 +25,11 @@ static void backend_init_once(void) {
 dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *d, dc_brgemm *kernel) {
   int64_t esize = d->dtype == DCONV1D_BF16 ? 2 : 4;
   kernel->fn = NULL;
+#if defined(__x86_64__) && defined(__GNUC__)
+  kernel->zero_upper = __builtin_cpu_supports("avx");
+#else
+  kernel->zero_upper = 0;
+#endif
   if (d->m < 1 || d->n < 1 || d->k < 1 || (d->beta != 0 && d->beta != 1)) return DCONV1D_ERR_BAD_CONFIG;
   if (d->dtype == DCONV1D_BF16 && (d->k % 2 != 0 || d->trans_b)) return DCONV1D_ERR_BAD_CONFIG;
   if (d->trans_b != 0 && d->trans_b != 1) return DCONV1D_ERR_BAD_CONFIG;

@@ -16,14 +16,24 @@ typedef struct {
 
 typedef struct {
   void (*fn)(const void *a, const void *b, float *c, const unsigned long long *count, ...);
+  int zero_upper; /* the CPU has AVX: clear the vector registers' upper halves after each call */
 } dc_brgemm;
 
 dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *desc, dc_brgemm *kernel);
 
-/* count >= 1: LIBXSMM computes one product even for a count of 0. */
+/* count >= 1: LIBXSMM computes one product even for a count of 0.
+ * LIBXSMM 1.17's kernels return with the upper halves of the vector
+ * registers dirty, and the library around them is compiled for baseline
+ * x86-64, whose SSE instructions then each wait on a merge with the last
+ * AVX-512 result. vzeroupper ends that: measured, the C = 12 -> K = 8, S = 9
+ * forward pass ran 0.56 ms without and 0.45 ms with it. */
 static inline void dc_brgemm_run(const dc_brgemm *kernel, const void *a, const void *b, float *c, int64_t count) {
   unsigned long long batch = (unsigned long long)count;
-  if (count > 0) kernel->fn(a, b, c, &batch);
+  if (count <= 0) return;
+  kernel->fn(a, b, c, &batch);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kernel->zero_upper) __asm__ volatile("vzeroupper" ::: "memory");
+#endif
 }
 
 #endif
