@@ -73,6 +73,26 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->chunk_blocks = cfg->chunk_blocks > 0 ? dc_min(cfg->chunk_blocks, plan->width_blocks) : plan->width_blocks;
   plan->formulation = config->wu_formulation;
   plan->reduction = config->wu_reduction;
+  plan->taps_per_tile = 1;
+  plan->taps_padded = plan->taps;
+}
+
+/* Formulation taps: the channels are padded to whole vectors (the tile's
+ * lanes), the filters to whole tiles, and the taps to the fewest tiles the
+ * register budget allows, evened out (S = 9 with 5 filters: 3 tiles of 3
+ * taps, not 4 + 4 + 1 padded to 12). */
+static void set_tap_tile_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_pass_config *cfg) {
+  const int64_t filters_per_tile = dc_min(cfg->k_block, shape->k);
+  const int64_t tiles = dc_div_up(shape->s, dc_tap_tile_max_taps((int)filters_per_tile));
+  plan->taps_per_tile = dc_div_up(shape->s, tiles);
+  plan->taps_padded = tiles * plan->taps_per_tile;
+  plan->k_block = filters_per_tile;
+  plan->filters_padded = dc_round_up(shape->k, filters_per_tile);
+  plan->channels_padded = dc_round_up(shape->c, 16);
+  plan->c_block = dc_min(dc_round_up(cfg->c_block, 16), plan->channels_padded);
+  plan->k_blocks = plan->filters_padded / plan->k_block;
+  plan->c_blocks = dc_div_up(plan->channels_padded, plan->c_block);
+  plan->panel_width = plan->padded_out_width + (plan->taps_padded - 1) * shape->d;
 }
 
 /* The GEMM's m side: filters, or channels when vectorised along them. */
@@ -109,21 +129,23 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   char why[128];
   memset(plan, 0, sizeof *plan);
   set_geometry(plan, shape, config);
+  const int tap_tiles = plan->formulation == DCONV1D_WU_TAP_TILES;
+  if (tap_tiles) set_tap_tile_geometry(plan, shape, &config->bwd_weight);
   if (dc_nest_parse(config->bwd_weight.loop_order, wu_loop_letters, plan->reduction == DCONV1D_WU_OWNER, &plan->nest,
                     why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
-  plan->nest.extent[0] = plan->taps;
+  plan->nest.extent[0] = plan->taps_padded / plan->taps_per_tile;
   plan->nest.extent[1] = plan->k_blocks;
   plan->nest.extent[2] = plan->c_blocks;
-  dconv1d_status status = dispatch_kernels(plan);
+  dconv1d_status status = tap_tiles ? DCONV1D_OK : dispatch_kernels(plan);
   if (status != DCONV1D_OK) return status;
   const int64_t esize = (int64_t)dc_esize(plan->dtype);
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
   plan->dy_panel_at = dc_arena_take(arena, dc_bytes(plan->padded_out_width, plan->filters_padded, esize));
   plan->x_panel_at = dc_arena_take(arena, dc_bytes(plan->channels_padded, plan->panel_width, esize));
   plan->accumulators_at =
-      dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps, plan->channels_padded * plan->filters_padded,
-                                    (int64_t)sizeof(float)));
+      dc_arena_take(arena, dc_bytes(plan->accumulator_copies * plan->taps_padded,
+                                    plan->channels_padded * plan->filters_padded, (int64_t)sizeof(float)));
   return DCONV1D_OK;
 }
 
@@ -136,15 +158,14 @@ static void pack_dy_f32(const dc_wu_plan *p, const float *dy_image, int64_t q0, 
   const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width;
   float *panel = p->dy_panel;
   if (p->vector_channels) {
-    for (int64_t k = 0; k < K; ++k) {
-      memcpy(panel + k * p->padded_out_width + q0, dy_image + k * Q + q0, (size_t)q_in * sizeof(float));
-      memset(panel + k * p->padded_out_width + q0 + q_in, 0, (size_t)(q_end - q0 - q_in) * sizeof(float));
+    for (int64_t k = 0; k < KP; ++k) {
+      const int64_t inside = k < K ? q_in : 0;
+      memcpy(panel + k * p->padded_out_width + q0, dy_image + k * Q + q0, (size_t)inside * sizeof(float));
+      memset(panel + k * p->padded_out_width + q0 + inside, 0, (size_t)(q_end - q0 - inside) * sizeof(float));
     }
     return;
   }
-  if (q_in > 0) dc_transpose32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K);
-  for (int64_t q = q0; q < q0 + q_in; ++q)
-    for (int64_t k = K; k < KP; ++k) panel[q * KP + k] = 0.0f;
+  if (q_in > 0) dc_transpose32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K, KP);
   memset(panel + (q0 + q_in) * KP, 0, (size_t)((q_end - q0 - q_in) * KP) * sizeof(float));
 }
 
@@ -154,9 +175,7 @@ static void pack_dy_f32(const dc_wu_plan *p, const float *dy_image, int64_t q0, 
 static void pack_dy_bf16(const dc_wu_plan *p, const uint16_t *dy_image, int64_t q0, int64_t q_end, int64_t q_in) {
   const int64_t K = p->filters, KP = p->filters_padded, pairs_in = q_in / 2;
   uint32_t *panel = (uint32_t *)p->dy_panel + (q0 / 2) * KP;
-  if (pairs_in > 0) dc_transpose32(panel, KP, dy_image + q0, p->out_width / 2, pairs_in, K);
-  for (int64_t pair = 0; pair < pairs_in; ++pair)
-    for (int64_t k = K; k < KP; ++k) panel[pair * KP + k] = 0;
+  if (pairs_in > 0) dc_transpose32(panel, KP, dy_image + q0, p->out_width / 2, pairs_in, K, KP);
   memset(panel + pairs_in * KP, 0, (size_t)(((q_end - q0) / 2 - pairs_in) * KP) * sizeof(uint32_t));
 }
 
@@ -205,10 +224,10 @@ static void pack_x_transposed(const dc_wu_plan *p, const float *x, int64_t image
     const int64_t lo = dc_min(dc_max(i_begin, p->pad_l), i_end);
     const int64_t hi = dc_max(dc_min(i_end, p->pad_l + p->in_width), lo);
     memset(panel + i_begin * CP, 0, (size_t)((lo - i_begin) * CP) * sizeof(float));
+    /* the transpose writes the padding channels' zeros too: a 16-byte clear per pixel cost a tenth
+     * of a C = 12 weight pass, and a clear of the whole panel first, a twentieth */
     if (hi > lo)
-      dc_transpose32(panel + lo * CP, CP, x + image * C * p->in_width + (lo - p->pad_l), p->in_width, hi - lo, C);
-    for (int64_t i = lo; i < hi; ++i)
-      for (int64_t c = C; c < CP; ++c) panel[i * CP + c] = 0.0f;
+      dc_transpose32(panel + lo * CP, CP, x + image * C * p->in_width + (lo - p->pad_l), p->in_width, hi - lo, C, CP);
     memset(panel + hi * CP, 0, (size_t)((i_end - hi) * CP) * sizeof(float));
   }
 }
@@ -239,6 +258,27 @@ typedef struct {
   int tid;                        /* the calling thread: private mode runs the nest serially per thread */
 } wu_ctx;
 
+/* Formulation taps: one register tile per 16 channels of the C block. */
+static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, int64_t c_count, int64_t copy) {
+  const dc_wu_plan *p = ctx->plan;
+  const int64_t CP = p->channels_padded, q0 = ctx->block_begin * p->width_block;
+  for (int64_t c = c0; c < c0 + c_count; c += 16) {
+    dc_tap_tile_args tile = {.acc = p->accumulators + ((copy * p->taps_padded + s0) * p->filters_padded + k0) * CP + c,
+                             .acc_tap_ld = p->filters_padded * CP,
+                             .acc_filter_ld = CP,
+                             .x = (const float *)p->x_panel + (q0 + s0 * p->dilation) * CP + c,
+                             .x_ld = CP,
+                             .dilation = p->dilation,
+                             .dy = (const float *)p->dy_panel + k0 * p->padded_out_width + q0,
+                             .dy_ld = p->padded_out_width,
+                             .len = (ctx->block_end - ctx->block_begin) * p->width_block,
+                             .tap_count = (int)p->taps_per_tile,
+                             .filter_count = (int)p->k_block,
+                             .accumulate = ctx->accumulate};
+    dc_tap_tile(&tile);
+  }
+}
+
 static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid) {
   const wu_ctx *ctx = vctx;
   const int tid = ctx->tid;
@@ -251,12 +291,16 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
                 c_count = dc_min(p->c_block, p->channels_padded - c0);
   const int64_t b0 = ctx->block_begin, b1 = ctx->block_end;
   if (b0 >= b1) return;
-  const int64_t copy = private_sums ? tid : 0, taps_before = copy * p->taps + s;
+  const int64_t copy = private_sums ? tid : 0, taps_before = copy * p->taps_padded + s;
+  if (p->formulation == DCONV1D_WU_TAP_TILES) {
+    tap_tiles(ctx, s * p->taps_per_tile, k0, c0, c_count, copy);
+    return;
+  }
   const int64_t a_step = p->width_block * m_padded(p), b_step = p->width_block;
   const char *a, *b;
   float *c;
   if (p->vector_channels) {
-    c = p->accumulators + (taps_before * p->filters + k0) * p->channels_padded + c0;
+    c = p->accumulators + (taps_before * p->filters_padded + k0) * p->channels_padded + c0;
     a = (const char *)p->x_panel + (size_t)((b0 * p->width_block + s * p->dilation) * p->channels_padded + c0) * esize;
     b = (const char *)p->dy_panel + (size_t)(k0 * p->padded_out_width + b0 * b_step) * esize;
   } else {
@@ -278,7 +322,7 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
 
 static void finish_weights(const dc_wu_plan *p, void *dwt) {
   const int64_t C = p->channels, K = p->filters, KP = p->filters_padded, CP = p->channels_padded, S = p->taps;
-  const int64_t copy_stride = S * CP * KP;
+  const int64_t copy_stride = p->taps_padded * CP * KP;
 #pragma omp for collapse(2) schedule(static)
   for (int64_t k = 0; k < K; ++k)
     for (int64_t c = 0; c < C; ++c)
@@ -286,7 +330,7 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
         float sum = 0.0f;
         for (int copy = 0; copy < p->accumulator_copies; ++copy)
           sum +=
-              p->accumulators[copy * copy_stride + (p->vector_channels ? (s * K + k) * CP + c : (s * C + c) * KP + k)];
+              p->accumulators[copy * copy_stride + (p->vector_channels ? (s * KP + k) * CP + c : (s * C + c) * KP + k)];
         int64_t dst = (k * C + c) * S + s;
         if (p->dtype == DCONV1D_BF16)
           ((uint16_t *)dwt)[dst] = dconv1d_bf16_from_float(sum);
@@ -332,7 +376,7 @@ static void bias_gradient(const dc_wu_plan *p, const void *dy, const void *mask,
 
 void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x, const void *dy, const void *mask,
                void *dwt, void *dbias) {
-  const size_t copy_floats = (size_t)plan->taps * (size_t)plan->channels_padded * (size_t)plan->filters_padded;
+  const size_t copy_floats = (size_t)plan->taps_padded * (size_t)plan->channels_padded * (size_t)plan->filters_padded;
 #pragma omp parallel num_threads(layer->threads)
   {
     const int tid = omp_get_thread_num(), nthreads = omp_get_num_threads();

@@ -118,6 +118,27 @@ int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
   return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.25 * lane_share(shape->k);
 }
 
+/* Measured on this VM against the GEMM form with channel vectors (the
+ * default there before): K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
+ * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
+ * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %. Wider C was not a
+ * clear win (C = 24, K = 8: 41-53 % either way), wider K does not fit the
+ * tile. */
+int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
+  return dc_wu_prefers_channel_vectors(shape) && shape->k <= DC_TAP_TILE_MAX_FILTERS && shape->c <= 16;
+}
+
+/* The weight pass's (tap, K block, C block) tiles under config: the tap
+ * tiles hold several taps each. */
+static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config) {
+  const dconv1d_pass_config *pc = &config->bwd_weight;
+  const int64_t k_block = dc_min(pc->k_block, shape->k);
+  const int64_t taps = config->wu_formulation == DCONV1D_WU_TAP_TILES
+                           ? dc_div_up(shape->s, dc_max(1, dc_tap_tile_max_taps((int)dc_min(k_block, 8))))
+                           : shape->s;
+  return taps * dc_div_up(shape->k, k_block) * dc_div_up(shape->c, pc->c_block);
+}
+
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
   if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
@@ -133,10 +154,9 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   dc_choose_conv_kernel(shape, DCONV1D_BWD_DATA, &config->bwd_data);
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
   config->bwd_weight.vector_channels = dc_wu_prefers_channel_vectors(shape);
-  config->wu_formulation = DCONV1D_WU_BATCH_WIDTH;
-  /* Too few (tap, K block, C block) tiles to share out evenly: split the width. */
-  int64_t tiles = shape->s * dc_div_up(shape->k, 64) * dc_div_up(shape->c, 64);
-  config->wu_reduction = tiles >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
+  config->wu_formulation = dc_wu_prefers_tap_tiles(shape) ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
+  /* Too few tiles to share out evenly: split the width. */
+  config->wu_reduction = wu_tiles(shape, config) >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
   return DCONV1D_OK;
 }
@@ -180,7 +200,8 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
   if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
   if (status != DCONV1D_OK) return status;
-  if (config->wu_formulation != DCONV1D_WU_BATCH_WIDTH && config->wu_formulation != DCONV1D_WU_GEMM_PER_BLOCK)
+  if (config->wu_formulation != DCONV1D_WU_BATCH_WIDTH && config->wu_formulation != DCONV1D_WU_GEMM_PER_BLOCK &&
+      config->wu_formulation != DCONV1D_WU_TAP_TILES)
     return invalid(why, why_len, "%s.wu_formulation = %lld is not a formulation", "bwd_weight", config->wu_formulation);
   if (config->wu_reduction != DCONV1D_WU_OWNER && config->wu_reduction != DCONV1D_WU_PRIVATE)
     return invalid(why, why_len, "%s.wu_reduction = %lld is not a reduction", "bwd_weight", config->wu_reduction);
@@ -195,6 +216,14 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      "%s.loop_order: with reduce=private threads split the width, so the tile "
                      "loops must be lowercase%.0lld",
                      "bwd_weight", 0);
+  if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
+    if (shape->dtype != DCONV1D_F32 || !config->bwd_weight.vector_channels)
+      return invalid(why, why_len, "%s.wu_formulation = taps needs FP32 and vector_channels = 1 (vec=c)%.0lld",
+                     "bwd_weight", 0);
+    if (dc_min(config->bwd_weight.k_block, shape->k) > DC_TAP_TILE_MAX_FILTERS) /* a block >= K means all of K */
+      return invalid(why, why_len, "%s.k_block = %lld: form=taps holds at most 8 filters in its register tile",
+                     "bwd_weight", config->bwd_weight.k_block);
+  }
   if (shape->dtype == DCONV1D_BF16) {
     if (config->fwd.direct_input || config->bwd_data.direct_input)
       return invalid(why, why_len, "%s.direct_input = %lld: BF16 inputs are always packed (VNNI)",
@@ -218,7 +247,7 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
 }
 
 /* ---- text form ------------------------------------------------------------ */
-static const char *formulation_names[] = {"batch", "per_block"};
+static const char *formulation_names[] = {"batch", "per_block", "taps"};
 static const char *reduction_names[] = {"owner", "private"};
 
 /* Appends text at buf+used, truncating at len but counting it all, like snprintf. */
@@ -245,7 +274,7 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
     append(buf, len, &used, text);
   }
   unsigned form = (unsigned)config->wu_formulation, reduce = (unsigned)config->wu_reduction;
-  snprintf(text, sizeof text, ",form=%s,reduce=%s", form < 2 ? formulation_names[form] : "?",
+  snprintf(text, sizeof text, ",form=%s,reduce=%s", form < 3 ? formulation_names[form] : "?",
            reduce < 2 ? reduction_names[reduce] : "?");
   append(buf, len, &used, text);
   return (int)used;
@@ -348,8 +377,8 @@ dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, ch
   }
   if (!take(&cur, ",form=")) return parse_error(&cur, "expected ',form='");
   if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
-  int form = find_name(formulation_names, 2, word);
-  if (form < 0) return parse_error(&cur, "form must be batch or per_block");
+  int form = find_name(formulation_names, 3, word);
+  if (form < 0) return parse_error(&cur, "form must be batch, per_block or taps");
   if (!take(&cur, ",reduce=")) return parse_error(&cur, "expected ',reduce='");
   if ((st = parse_word(&cur, word, sizeof word)) != DCONV1D_OK) return st;
   int reduce = find_name(reduction_names, 2, word);

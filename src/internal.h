@@ -128,7 +128,9 @@ typedef struct {
   int64_t width_blocks, k_blocks, c_blocks;
   int64_t chunk_blocks;     /* width blocks per cache chunk */
   int64_t padded_out_width; /* width_blocks * width_block */
-  int64_t panel_width;      /* padded_out_width + (taps-1)*d: x panel row length */
+  int64_t panel_width;      /* padded_out_width + (taps_padded-1)*d: x panel row length */
+  int64_t taps_per_tile;    /* formulation taps: taps in one register tile; else 1 */
+  int64_t taps_padded;      /* taps, padded to whole tap tiles (the extra ones are computed and dropped) */
   dconv1d_wu_formulation formulation;
   dconv1d_wu_reduction reduction;
   dc_nest nest;               /* canonical dims: 0 = tap, 1 = K block, 2 = C block */
@@ -137,7 +139,8 @@ typedef struct {
    * [filters][padded_out_width]); of x, zero-padded: [C][panel_width]
    * (vector_channels: [panel_width][channels_padded]) */
   void *dy_panel, *x_panel;
-  float *accumulators; /* [copies][taps][C][filters_padded] (vector_channels: [copies][taps][K][channels_padded]) */
+  float *accumulators;                             /* [copies][taps_padded][C][filters_padded]
+                                                    * (vector_channels: [copies][taps_padded][filters_padded][channels_padded]) */
   size_t dy_panel_at, x_panel_at, accumulators_at; /* arena offsets */
   int accumulator_copies;
 } dc_wu_plan;
@@ -173,6 +176,8 @@ int64_t dc_wu_padded_vectors(int64_t extent);
  * channels (m = C) rather than the filters; tuned rows that disagree with it
  * are not lent to the shape. */
 int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
+/* The default's weight-pass formulation: taps (register tiles) for narrow C and K. */
+int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the
  * tile's first element), adding bias (NULL: none) and the ReLU if relu. */
@@ -181,16 +186,41 @@ void dc_store_tile(const dc_conv_plan *plan, const float *acc, const void *bias,
 /* The two ways to write a [pixel][channel] tile (acc_ld apart) as channel
  * rows (out_ld apart), adding bias (NULL: none) and clamping below at floor
  * (0 for the ReLU, -INFINITY for none), or with move_only just moving the
- * bits. The AVX-512 one returns 0 and writes nothing where the CPU or the
- * compiler lacks AVX-512. */
+ * bits; pixels [pixels, padded_pixels) of every row are written as 0 (for
+ * move_only packs; a store passes padded_pixels = pixels). The AVX-512 one
+ * returns 0 and writes nothing where the CPU or the compiler lacks AVX-512. */
 void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                                float floor, int64_t channels, int64_t pixels, int move_only);
+                                float floor, int64_t channels, int64_t pixels, int64_t padded_pixels, int move_only);
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                               float floor, int64_t channels, int64_t pixels, int move_only);
+                               float floor, int64_t channels, int64_t pixels, int64_t padded_pixels, int move_only);
 /* out[j][i] = in[i][j] for j < out_rows, i < out_cols, of 32-bit elements
  * moved bit for bit (no arithmetic, so denormals survive DAZ and a pair of
- * BF16 values can travel as one element): the transposed store, move only. */
-void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols);
+ * BF16 values can travel as one element), and 0 for out_cols <= i <
+ * out_cols_padded (zero padding without a second pass): the transposed
+ * store, move only. */
+void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols,
+                    int64_t out_cols_padded);
+
+/* The weight pass's tap-stacked register tile (tap_tile.c, formulation
+ * `taps`): acc[s][k][0..16) (+)= sum_{q < len} x[(q + s*dilation)*x_ld + 0..16)
+ * * dy[k*dy_ld + q], for s < tap_count, k < filter_count (both >= 1, with
+ * tap_count * filter_count <= DC_TAP_TILE_ACCUMULATORS). */
+#define DC_TAP_TILE_MAX_FILTERS 8
+#define DC_TAP_TILE_ACCUMULATORS 24
+typedef struct {
+  float *acc;
+  int64_t acc_tap_ld, acc_filter_ld; /* floats between taps, between filters */
+  const float *x;                    /* pixel 0, tap 0 */
+  int64_t x_ld, dilation;            /* floats per pixel; pixels per tap */
+  const float *dy;                   /* filter 0, pixel 0 */
+  int64_t dy_ld, len;                /* floats per filter; pixels reduced */
+  int tap_count, filter_count;
+  int accumulate; /* 0: the tile starts from zero */
+} dc_tap_tile_args;
+int dc_tap_tile_max_taps(int filters); /* 0 when filters is out of [1, DC_TAP_TILE_MAX_FILTERS] */
+void dc_tap_tile(const dc_tap_tile_args *tile);
+void dc_tap_tile_scalar(const dc_tap_tile_args *tile);
+int dc_tap_tile_vector(const dc_tap_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

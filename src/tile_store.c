@@ -30,7 +30,7 @@ DC_VECTOR_CLONES static void store_row_bf16(uint16_t *restrict dst, const float 
 }
 
 void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                                float floor, int64_t channels, int64_t pixels, int move_only) {
+                                float floor, int64_t channels, int64_t pixels, int64_t padded_pixels, int move_only) {
   for (int64_t j = 0; j < channels; ++j) {
     const float b = bias ? bias[j] : 0.0f;
     for (int64_t i = 0; i < pixels; ++i)
@@ -38,6 +38,7 @@ void dc_store_transposed_scalar(float *out, int64_t out_ld, const float *acc, in
         memcpy(out + j * out_ld + i, acc + i * acc_ld + j, sizeof(float));
       else
         out[j * out_ld + i] = clamp_below(acc[i * acc_ld + j] + b, floor);
+    for (int64_t i = pixels; i < padded_pixels; ++i) out[j * out_ld + i] = 0.0f;
   }
 }
 
@@ -69,18 +70,20 @@ __attribute__((target("avx512f"))) static void transpose16(__m512 rows[16]) {
 }
 
 /* Partial blocks use masks: missing channels are neither loaded nor
- * stored, missing pixels load as zero and are not stored. max(floor, x)
- * keeps NaN x and -0.0 as clamp_below does. */
+ * stored, missing pixels load as zero and are not stored, except those
+ * below padded_pixels, which store those zeros. max(floor, x) keeps NaN x
+ * and -0.0 as clamp_below does. */
 __attribute__((target("avx512f"))) static void transposed_avx512(float *out, int64_t out_ld, const float *acc,
                                                                  int64_t acc_ld, const float *bias, float floor,
-                                                                 int64_t channels, int64_t pixels, int move_only) {
+                                                                 int64_t channels, int64_t pixels,
+                                                                 int64_t padded_pixels, int move_only) {
   const __m512 floor_v = _mm512_set1_ps(floor);
   for (int64_t o0 = 0; o0 < channels; o0 += 16) {
     const int64_t nc = dc_min(16, channels - o0);
     const __mmask16 channel_mask = (__mmask16)((1u << nc) - 1u);
-    for (int64_t i0 = 0; i0 < pixels; i0 += 16) {
-      const int64_t np = dc_min(16, pixels - i0);
-      const __mmask16 pixel_mask = (__mmask16)((1u << np) - 1u);
+    for (int64_t i0 = 0; i0 < padded_pixels; i0 += 16) {
+      const int64_t np = dc_max(0, dc_min(16, pixels - i0)), stored = dc_min(16, padded_pixels - i0);
+      const __mmask16 pixel_mask = (__mmask16)((1u << stored) - 1u);
       __m512 rows[16];
       for (int64_t i = 0; i < 16; ++i)
         rows[i] = i < np ? _mm512_maskz_loadu_ps(channel_mask, acc + (i0 + i) * acc_ld + o0) : _mm512_setzero_ps();
@@ -100,33 +103,34 @@ __attribute__((target("avx512f"))) static void transposed_avx512(float *out, int
 #endif
 
 int dc_store_transposed_avx512(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                               float floor, int64_t channels, int64_t pixels, int move_only) {
+                               float floor, int64_t channels, int64_t pixels, int64_t padded_pixels, int move_only) {
 #ifdef DC_HAVE_AVX512_STORE
   if (__builtin_cpu_supports("avx512f")) {
-    transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only);
+    transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, padded_pixels, move_only);
     return 1;
   }
 #endif
   (void)out, (void)out_ld, (void)acc, (void)acc_ld, (void)bias, (void)floor, (void)channels, (void)pixels,
-      (void)move_only;
+      (void)padded_pixels, (void)move_only;
   return 0;
 }
 
 static void store_transposed(float *out, int64_t out_ld, const float *acc, int64_t acc_ld, const float *bias,
-                             float floor, int64_t channels, int64_t pixels, int move_only) {
-  if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only))
-    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, move_only);
+                             float floor, int64_t channels, int64_t pixels, int64_t padded_pixels, int move_only) {
+  if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, padded_pixels, move_only))
+    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, bias, floor, channels, pixels, padded_pixels, move_only);
 }
 
-void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols) {
-  store_transposed(out, out_ld, in, in_ld, NULL, 0.0f, out_rows, out_cols, 1);
+void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, int64_t out_rows, int64_t out_cols,
+                    int64_t out_cols_padded) {
+  store_transposed(out, out_ld, in, in_ld, NULL, 0.0f, out_rows, out_cols, out_cols_padded, 1);
 }
 
 void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t channels,
                    int64_t pixels) {
   const float floor = relu ? 0.0f : -INFINITY;
   if (p->vector_channels) {
-    store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels, 0);
+    store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels, pixels, 0);
     return;
   }
   for (int64_t j = 0; j < channels; ++j) {

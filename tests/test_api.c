@@ -236,6 +236,42 @@ static void test_config_validation(void) {
   bad = cfg;
   bad.wu_formulation = (dconv1d_wu_formulation)9;
   check_rejected(&sh, &bad, "wu_formulation");
+  bad = cfg;
+  bad.wu_formulation = DCONV1D_WU_TAP_TILES; /* FP32 only */
+  check_rejected(&sh, &bad, "taps");
+}
+
+/* form=taps: FP32 with vec=c and at most 8 filters per register tile; the
+ * default takes it for narrow C and K only. */
+static void test_tap_tiles_config(void) {
+  dconv1d_shape sh = base_shape();
+  sh.w = 1000;
+  dconv1d_config cfg, bad;
+  char why[256];
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES); /* K = 15 does not fit a tile */
+  cfg.wu_formulation = DCONV1D_WU_TAP_TILES;
+  cfg.bwd_weight.vector_channels = 1;
+  cfg.bwd_weight.k_block = 8;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
+  bad = cfg;
+  bad.bwd_weight.k_block = 9;
+  check_rejected(&sh, &bad, "bwd_weight.k_block");
+  bad = cfg;
+  bad.bwd_weight.vector_channels = 0;
+  check_rejected(&sh, &bad, "vec=c");
+  sh.k = 1; /* a 15 -> 1 head */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(cfg.wu_formulation, DCONV1D_WU_TAP_TILES);
+  CHECK_EQ_INT(cfg.bwd_weight.vector_channels, 1);
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_PRIVATE); /* 3 tap tiles of 17 cannot feed the threads evenly */
+  sh.c = 17;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.dtype = DCONV1D_BF16;
+  sh.c = 15;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
 }
 
 static void test_config_text(void) {
@@ -280,6 +316,13 @@ static void test_config_text(void) {
   dconv1d_config_print(&back, again, sizeof again);
   CHECK(strcmp(text, again) == 0);
   printf("config text: %s\n", text);
+  const char *taps = "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,vec=px,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
+                     "in=panel,vec=px,order=NWk bwd_weight:wb=256,kb=5,cb=16,chunk=1,vec=c,order=skc,form=taps,"
+                     "reduce=private";
+  CHECK_EQ_INT(dconv1d_config_parse(taps, &back, why, sizeof why), DCONV1D_OK);
+  CHECK_EQ_INT(back.wu_formulation, DCONV1D_WU_TAP_TILES);
+  dconv1d_config_print(&back, again, sizeof again);
+  CHECK(strcmp(taps, again) == 0);
   const char *broken[] = {
       "",
       "fwd:",
@@ -327,6 +370,7 @@ int main(void) {
   test_execute_rejects();
   test_config_validation();
   test_config_text();
+  test_tap_tiles_config();
   test_bf16_rounding();
   return check_report("test_api");
 }

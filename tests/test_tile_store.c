@@ -29,9 +29,9 @@ static int check_one(int64_t channels, int64_t pixels, int with_bias, float floo
   for (int64_t i = 0; i < channels * out_ld; ++i) out[i] = 12345.0f;
   const float *b = with_bias ? bias : NULL;
   if (avx512) {
-    if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, b, floor, channels, pixels, 0)) return 0;
+    if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, b, floor, channels, pixels, pixels, 0)) return 0;
   } else {
-    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, b, floor, channels, pixels, 0);
+    dc_store_transposed_scalar(out, out_ld, acc, acc_ld, b, floor, channels, pixels, pixels, 0);
   }
   int wrong = 0;
   for (int64_t j = 0; j < channels; ++j)
@@ -43,23 +43,25 @@ static int check_one(int64_t channels, int64_t pixels, int with_bias, float floo
 }
 
 /* Move only: arbitrary 32-bit patterns (denormals, NaN payloads, -0.0, BF16
- * pairs) must arrive bit for bit, through both paths and dc_transpose32. */
-static int check_move(int64_t rows, int64_t cols, int path) {
-  const int64_t in_ld = rows + 2, out_ld = cols + 3;
+ * pairs) must arrive bit for bit, through both paths and dc_transpose32,
+ * columns [cols, padded) must be zero and the rest of each row untouched. */
+static int check_move(int64_t rows, int64_t cols, int64_t padded, int path) {
+  const int64_t in_ld = rows + 2, out_ld = padded + 3;
   uint32_t *in = malloc(sizeof(uint32_t) * (size_t)(cols * in_ld)),
            *out = malloc(sizeof(uint32_t) * (size_t)(rows * out_ld));
   static const uint32_t specials[] = {0x00000001u, 0x80000000u, 0x7f800001u, 0xffc12345u, 0x00003f80u, 0x007fffffu};
   for (int64_t i = 0; i < cols * in_ld; ++i) in[i] = (uint32_t)(i * 2654435761u) ^ specials[i % 6];
   for (int64_t i = 0; i < rows * out_ld; ++i) out[i] = 0xdeadbeefu;
   if (path == 0)
-    dc_store_transposed_scalar((float *)out, out_ld, (const float *)in, in_ld, NULL, 0.0f, rows, cols, 1);
+    dc_store_transposed_scalar((float *)out, out_ld, (const float *)in, in_ld, NULL, 0.0f, rows, cols, padded, 1);
   else if (path == 1)
-    dc_store_transposed_avx512((float *)out, out_ld, (const float *)in, in_ld, NULL, 0.0f, rows, cols, 1);
+    dc_store_transposed_avx512((float *)out, out_ld, (const float *)in, in_ld, NULL, 0.0f, rows, cols, padded, 1);
   else
-    dc_transpose32(out, out_ld, in, in_ld, rows, cols);
+    dc_transpose32(out, out_ld, in, in_ld, rows, cols, padded);
   int wrong = 0;
   for (int64_t j = 0; j < rows; ++j)
-    for (int64_t i = 0; i < out_ld; ++i) wrong += out[j * out_ld + i] != (i < cols ? in[i * in_ld + j] : 0xdeadbeefu);
+    for (int64_t i = 0; i < out_ld; ++i)
+      wrong += out[j * out_ld + i] != (i < cols ? in[i * in_ld + j] : i < padded ? 0u : 0xdeadbeefu);
   free(in);
   free(out);
   return wrong;
@@ -78,10 +80,11 @@ int main(void) {
   for (int path = 0; path < 3; ++path)
     for (int64_t rows = 1; rows <= 33; rows += 4)
       for (int64_t cols = 1; cols <= 33; cols += 3)
-        if (path != 1 || dc_store_transposed_avx512(NULL, 1, NULL, 1, NULL, 0.0f, 0, 0, 1))
-          CHECK_EQ_INT(check_move(rows, cols, path), 0);
+        for (int64_t extra = 0; extra <= 20; extra += 5) /* within the last vector and past it */
+          if (path != 1 || dc_store_transposed_avx512(NULL, 1, NULL, 1, NULL, 0.0f, 0, 0, 0, 1))
+            CHECK_EQ_INT(check_move(rows, cols, cols + extra, path), 0);
   float probe = 0.0f;
-  avx512_ran = dc_store_transposed_avx512(&probe, 1, &probe, 1, NULL, 0.0f, 1, 1, 0);
+  avx512_ran = dc_store_transposed_avx512(&probe, 1, &probe, 1, NULL, 0.0f, 1, 1, 1, 0);
   printf("test_tile_store: AVX-512 path %s\n", avx512_ran ? "checked" : "not available here");
   return check_report("test_tile_store");
 }

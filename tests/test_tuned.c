@@ -177,6 +177,23 @@ int main(void) {
   layer = make("n1c15k1w2400s51d8", DCONV1D_F32, 1);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_destroy(layer);
+  /* a tap-tile weight row is lent where the rule tiles by taps (narrow C and K), and only there */
+  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK); /* BF16 */
+  CHECK(config.wu_formulation != DCONV1D_WU_TAP_TILES);
+  import_rows("n1c15k1w2400s51d8 bwd_weight f32 1 1 1 1 1 "
+              "fwd:wb=64,kb=1,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_data:wb=64,kb=1,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_weight:wb=128,kb=1,cb=16,chunk=4,vec=c,order=skc,form=taps,reduce=private\n");
+  layer = make("n1c15k3w3000s51d8", DCONV1D_F32, 1);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  dconv1d_layer_config(layer, &config);
+  CHECK(config.wu_formulation == DCONV1D_WU_TAP_TILES && config.bwd_weight.width_block == 128);
+  dconv1d_destroy(layer);
+  layer = make("n1c24k1w3000s51d8", DCONV1D_F32, 1); /* C = 24: channel vectors, but the GEMM form */
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
+  dconv1d_layer_config(layer, &config);
+  CHECK(config.wu_formulation == DCONV1D_WU_BATCH_WIDTH && config.bwd_weight.vector_channels == 1);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_create(&layer, &shape, &config), DCONV1D_OK);
   CHECK(strcmp(dconv1d_layer_config_source(layer), "explicit") == 0);

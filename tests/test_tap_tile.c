@@ -1,0 +1,86 @@
+/* The weight pass's tap tile: every (filters, taps) instance of the AVX-512
+ * path and the scalar path against a double-precision sum, starting from
+ * zero and accumulating onto a tile that is already there, with odd widths,
+ * dilations and strides, and the memory around the tile left untouched. */
+#include "check.h"
+#include "internal.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static float random_value(void) {
+  rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+  return (float)((rng_state >> 40) % 2001) / 1000.0f - 1.0f;
+}
+
+/* 0: right; else the number of wrong or clobbered floats. */
+static int check_tile(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
+  const int64_t x_ld = 19, dy_ld = len + 3, acc_filter_ld = 21, acc_tap_ld = filters * acc_filter_ld + 5;
+  const int64_t x_count = (len + (taps - 1) * dilation) * x_ld + 16, acc_count = taps * acc_tap_ld;
+  float *x = malloc(sizeof(float) * (size_t)x_count), *dy = malloc(sizeof(float) * (size_t)(filters * dy_ld));
+  float *acc = malloc(sizeof(float) * (size_t)acc_count), *before = malloc(sizeof(float) * (size_t)acc_count);
+  for (int64_t i = 0; i < x_count; ++i) x[i] = random_value();
+  for (int64_t i = 0; i < filters * dy_ld; ++i) dy[i] = random_value();
+  for (int64_t i = 0; i < acc_count; ++i) before[i] = acc[i] = random_value();
+  dc_tap_tile_args tile = {.acc = acc,
+                           .acc_tap_ld = acc_tap_ld,
+                           .acc_filter_ld = acc_filter_ld,
+                           .x = x,
+                           .x_ld = x_ld,
+                           .dilation = dilation,
+                           .dy = dy,
+                           .dy_ld = dy_ld,
+                           .len = len,
+                           .tap_count = taps,
+                           .filter_count = filters,
+                           .accumulate = accumulate};
+  int wrong = 0;
+  if (vector) {
+    if (!dc_tap_tile_vector(&tile)) wrong = -1; /* caller only asks where it runs */
+  } else {
+    dc_tap_tile_scalar(&tile);
+  }
+  for (int64_t i = 0; i < acc_count && wrong >= 0; ++i) {
+    const int64_t s = i / acc_tap_ld, k = i % acc_tap_ld / acc_filter_ld, lane = i % acc_tap_ld % acc_filter_ld;
+    if (i % acc_tap_ld >= filters * acc_filter_ld || lane >= 16) { /* between the tile's vectors */
+      wrong += acc[i] != before[i];
+      continue;
+    }
+    double sum = accumulate ? before[i] : 0.0, size = fabs(sum);
+    for (int64_t q = 0; q < len; ++q) {
+      const double term = (double)x[(q + s * dilation) * x_ld + lane] * dy[k * dy_ld + q];
+      sum += term;
+      size += fabs(term);
+    }
+    wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
+  }
+  free(x), free(dy), free(acc), free(before);
+  return wrong;
+}
+
+int main(void) {
+  static const int64_t lens[] = {1, 17, 300}, dilations[] = {1, 3};
+  int vector_ran = 0;
+  for (int vector = 0; vector < 2; ++vector)
+    for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters)
+      for (int taps = 1; taps <= dc_tap_tile_max_taps(filters); ++taps)
+        for (int l = 0; l < 3; ++l)
+          for (int d = 0; d < 2; ++d)
+            for (int accumulate = 0; accumulate < 2; ++accumulate) {
+              const int wrong = check_tile(filters, taps, lens[l], dilations[d], accumulate, vector);
+              if (wrong < 0) continue; /* no AVX-512 here */
+              vector_ran |= vector;
+              if (wrong)
+                fprintf(stderr, "filters %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n", filters, taps,
+                        (long long)lens[l], (long long)dilations[d], accumulate, vector, wrong);
+              CHECK_EQ_INT(wrong, 0);
+            }
+  CHECK_EQ_INT(dc_tap_tile_max_taps(0), 0);
+  CHECK_EQ_INT(dc_tap_tile_max_taps(DC_TAP_TILE_MAX_FILTERS + 1), 0);
+  for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters) /* the register budget */
+    CHECK(filters * dc_tap_tile_max_taps(filters) <= DC_TAP_TILE_ACCUMULATORS);
+  printf("test_tap_tile: AVX-512 path %s\n", vector_ran ? "checked" : "not available here");
+  return check_report("test_tap_tile");
+}
