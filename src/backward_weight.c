@@ -82,15 +82,26 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
  * register budget allows, evened out (S = 9 with 5 filters: 3 tiles of 3
  * taps, not 4 + 4 + 1 padded to 12). */
 static void set_tap_tile_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_pass_config *cfg) {
-  const int64_t filters_per_tile = dc_min(cfg->k_block, shape->k);
-  const int64_t tiles = dc_div_up(shape->s, dc_tap_tile_max_taps((int)filters_per_tile));
+  const int64_t filters = dc_min(cfg->k_block, shape->k);
+  int64_t max_taps;
+  if (plan->vector_channels) { /* tiles of filters x taps x 16 channels */
+    max_taps = dc_tap_tile_max_taps((int)filters);
+    plan->k_block = filters;
+    plan->filters_padded = dc_round_up(shape->k, filters);
+    plan->channels_padded = dc_round_up(shape->c, 16);
+    plan->c_block = dc_min(dc_round_up(cfg->c_block, 16), plan->channels_padded);
+  } else { /* tiles of taps x one or two vectors of 16 filters, one channel at a time */
+    const int64_t vectors = dc_div_up(filters, 16);
+    max_taps = dc_tap_tile_k_max_taps((int)vectors);
+    plan->k_block = 16 * vectors;
+    plan->filters_padded = dc_round_up(shape->k, 16);
+    plan->channels_padded = shape->c;
+    plan->c_block = dc_min(cfg->c_block, shape->c);
+  }
+  const int64_t tiles = dc_div_up(shape->s, max_taps);
   plan->taps_per_tile = dc_div_up(shape->s, tiles);
   plan->taps_padded = tiles * plan->taps_per_tile;
-  plan->k_block = filters_per_tile;
-  plan->filters_padded = dc_round_up(shape->k, filters_per_tile);
-  plan->channels_padded = dc_round_up(shape->c, 16);
-  plan->c_block = dc_min(dc_round_up(cfg->c_block, 16), plan->channels_padded);
-  plan->k_blocks = plan->filters_padded / plan->k_block;
+  plan->k_blocks = dc_div_up(plan->filters_padded, plan->k_block);
   plan->c_blocks = dc_div_up(plan->channels_padded, plan->c_block);
   plan->panel_width = plan->padded_out_width + (plan->taps_padded - 1) * shape->d;
 }
@@ -258,10 +269,35 @@ typedef struct {
   int tid;                        /* the calling thread: private mode runs the nest serially per thread */
 } wu_ctx;
 
+/* Formulation taps vectorised along the filters: one register tile per channel of the C block. */
+static void tap_tiles_k(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count, int64_t c0, int64_t c_count,
+                        int64_t copy) {
+  const dc_wu_plan *p = ctx->plan;
+  const int64_t C = p->channels, KP = p->filters_padded, q0 = ctx->block_begin * p->width_block;
+  for (int64_t c = c0; c < c0 + c_count; ++c) {
+    dc_tap_tile_k_args tile = {.acc = p->accumulators + ((copy * p->taps_padded + s0) * C + c) * KP + k0,
+                               .acc_tap_ld = C * KP,
+                               .x = (const float *)p->x_panel + c * p->panel_width + q0 + s0 * p->dilation,
+                               .dilation = p->dilation,
+                               .dy = (const float *)p->dy_panel + q0 * KP + k0,
+                               .dy_ld = KP,
+                               .len = (ctx->block_end - ctx->block_begin) * p->width_block,
+                               .tap_count = (int)p->taps_per_tile,
+                               .vector_count = (int)(k_count / 16),
+                               .accumulate = ctx->accumulate};
+    dc_tap_tile_k(&tile);
+  }
+}
+
 /* Formulation taps: one register tile per 16 channels of the C block. */
-static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, int64_t c_count, int64_t copy) {
+static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count, int64_t c0, int64_t c_count,
+                      int64_t copy) {
   const dc_wu_plan *p = ctx->plan;
   const int64_t CP = p->channels_padded, q0 = ctx->block_begin * p->width_block;
+  if (!p->vector_channels) {
+    tap_tiles_k(ctx, s0, k0, k_count, c0, c_count, copy);
+    return;
+  }
   for (int64_t c = c0; c < c0 + c_count; c += 16) {
     dc_tap_tile_args tile = {.acc = p->accumulators + ((copy * p->taps_padded + s0) * p->filters_padded + k0) * CP + c,
                              .acc_tap_ld = p->filters_padded * CP,
@@ -293,7 +329,7 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
   if (b0 >= b1) return;
   const int64_t copy = private_sums ? tid : 0, taps_before = copy * p->taps_padded + s;
   if (p->formulation == DCONV1D_WU_TAP_TILES) {
-    tap_tiles(ctx, s * p->taps_per_tile, k0, c0, c_count, copy);
+    tap_tiles(ctx, s * p->taps_per_tile, k0, k_count, c0, c_count, copy);
     return;
   }
   const int64_t a_step = p->width_block * m_padded(p), b_step = p->width_block;

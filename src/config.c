@@ -118,25 +118,34 @@ int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
   return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.25 * lane_share(shape->k);
 }
 
-/* Measured on this VM against the GEMM form with channel vectors (the
- * default there before): K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
+/* Measured on this VM against the GEMM forms (the default before), 1 thread.
+ * Channel vectors: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
  * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
  * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %. Wider C was not a
  * clear win (C = 24, K = 8: 41-53 % either way), wider K does not fit the
- * tile. */
+ * tile. Filter vectors: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4,
+ * K = 15 or 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %;
+ * at C = 6 or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
-  return dc_wu_prefers_channel_vectors(shape) && shape->k <= DC_TAP_TILE_MAX_FILTERS && shape->c <= 16;
+  if (shape->dtype != DCONV1D_F32 || shape->s < 2) return 0;
+  if (dc_wu_prefers_channel_vectors(shape)) return shape->k <= DC_TAP_TILE_MAX_FILTERS && shape->c <= 16;
+  return shape->c <= 4;
 }
 
 /* The weight pass's (tap, K block, C block) tiles under config: the tap
  * tiles hold several taps each. */
 static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config) {
   const dconv1d_pass_config *pc = &config->bwd_weight;
-  const int64_t k_block = dc_min(pc->k_block, shape->k);
-  const int64_t taps = config->wu_formulation == DCONV1D_WU_TAP_TILES
-                           ? dc_div_up(shape->s, dc_max(1, dc_tap_tile_max_taps((int)dc_min(k_block, 8))))
-                           : shape->s;
-  return taps * dc_div_up(shape->k, k_block) * dc_div_up(shape->c, pc->c_block);
+  int64_t k_block = dc_min(pc->k_block, shape->k), taps_per_tile = 1;
+  if (config->wu_formulation == DCONV1D_WU_TAP_TILES && pc->vector_channels) {
+    taps_per_tile = dc_tap_tile_max_taps((int)dc_min(k_block, DC_TAP_TILE_MAX_FILTERS));
+  } else if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
+    const int64_t vectors = dc_min(dc_div_up(k_block, 16), 2);
+    taps_per_tile = dc_tap_tile_k_max_taps((int)vectors);
+    k_block = 16 * vectors;
+  }
+  return dc_div_up(shape->s, dc_max(1, taps_per_tile)) * dc_div_up(shape->k, k_block) *
+         dc_div_up(shape->c, pc->c_block);
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
@@ -155,6 +164,8 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
   config->bwd_weight.vector_channels = dc_wu_prefers_channel_vectors(shape);
   config->wu_formulation = dc_wu_prefers_tap_tiles(shape) ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
+  if (config->wu_formulation == DCONV1D_WU_TAP_TILES && !config->bwd_weight.vector_channels)
+    config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors of filters per tile */
   /* Too few tiles to share out evenly: split the width. */
   config->wu_reduction = wu_tiles(shape, config) >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
@@ -217,11 +228,14 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      "loops must be lowercase%.0lld",
                      "bwd_weight", 0);
   if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
-    if (shape->dtype != DCONV1D_F32 || !config->bwd_weight.vector_channels)
-      return invalid(why, why_len, "%s.wu_formulation = taps needs FP32 and vector_channels = 1 (vec=c)%.0lld",
-                     "bwd_weight", 0);
-    if (dc_min(config->bwd_weight.k_block, shape->k) > DC_TAP_TILE_MAX_FILTERS) /* a block >= K means all of K */
-      return invalid(why, why_len, "%s.k_block = %lld: form=taps holds at most 8 filters in its register tile",
+    const int64_t filters = dc_min(config->bwd_weight.k_block, shape->k); /* a block >= K means all of K */
+    if (shape->dtype != DCONV1D_F32)
+      return invalid(why, why_len, "%s.wu_formulation = taps needs FP32%.0lld", "bwd_weight", 0);
+    if (config->bwd_weight.vector_channels && filters > DC_TAP_TILE_MAX_FILTERS)
+      return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=c holds at most 8 filters in its tile",
+                     "bwd_weight", config->bwd_weight.k_block);
+    if (!config->bwd_weight.vector_channels && filters > 32)
+      return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=k holds at most 32 filters in its tile",
                      "bwd_weight", config->bwd_weight.k_block);
   }
   if (shape->dtype == DCONV1D_BF16) {

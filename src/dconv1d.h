@@ -105,12 +105,13 @@ typedef struct {
 typedef enum {
   DCONV1D_WU_BATCH_WIDTH = 0,    /* one BRGEMM per tile reduces all width blocks: accumulator stays in registers */
   DCONV1D_WU_GEMM_PER_BLOCK = 1, /* one GEMM per width block, accumulator reloaded (the reference's way) */
-  /* FP32 with bwd_weight.vector_channels only: no GEMM; a register tile of
-   * up to 24 (tap, filter) accumulators of 16 channels each reduces the
-   * width, every tap reading its own shifted row of x. The filters per tile
-   * are k_block (K where the block covers it), at most 8; the taps per tile
-   * follow. For few channels and filters, where one tap's C x K product is
-   * too small for a GEMM. */
+  /* FP32 only: no GEMM; a register tile of up to 24 accumulators reduces
+   * the width over several taps at once, each tap reading its own shifted x.
+   * With vector_channels: (tap, filter) accumulators of 16 channels, k_block
+   * (K where the block covers it) at most 8 filters. Without: (tap, filter
+   * vector) accumulators for one channel, k_block at most 32 filters (two
+   * vectors). The taps per tile follow. For few channels or filters, where
+   * one tap's C x K product is too small for a GEMM. */
   DCONV1D_WU_TAP_TILES = 2
 } dconv1d_wu_formulation;
 

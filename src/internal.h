@@ -176,7 +176,8 @@ int64_t dc_wu_padded_vectors(int64_t extent);
  * channels (m = C) rather than the filters; tuned rows that disagree with it
  * are not lent to the shape. */
 int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
-/* The default's weight-pass formulation: taps (register tiles) for narrow C and K. */
+/* The default's weight-pass formulation: taps (register tiles) for narrow C
+ * and K (channel vectors) or for very few channels (filter vectors). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the
@@ -221,6 +222,23 @@ int dc_tap_tile_max_taps(int filters); /* 0 when filters is out of [1, DC_TAP_TI
 void dc_tap_tile(const dc_tap_tile_args *tile);
 void dc_tap_tile_scalar(const dc_tap_tile_args *tile);
 int dc_tap_tile_vector(const dc_tap_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
+/* The same vectorised along the filters (vec=k), one input channel:
+ * acc[s][0..16*vector_count) (+)= sum_{q < len} dy[q*dy_ld + 0..16*vector_count) * x[q + s*dilation]
+ * for s < tap_count; vector_count 1 or 2, tap_count <= dc_tap_tile_k_max_taps(vector_count). */
+typedef struct {
+  float *acc;
+  int64_t acc_tap_ld; /* floats between taps */
+  const float *x;     /* the channel's pixel 0 of tap 0 */
+  int64_t dilation;   /* pixels per tap */
+  const float *dy;    /* pixel 0, the tile's first filter */
+  int64_t dy_ld, len; /* floats per pixel; pixels reduced */
+  int tap_count, vector_count;
+  int accumulate;
+} dc_tap_tile_k_args;
+int dc_tap_tile_k_max_taps(int vectors); /* 0 unless vectors is 1 or 2 */
+void dc_tap_tile_k(const dc_tap_tile_k_args *tile);
+void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *tile);
+int dc_tap_tile_k_vector(const dc_tap_tile_k_args *tile);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

@@ -30,6 +30,20 @@ void dc_tap_tile_scalar(const dc_tap_tile_args *t) {
     }
 }
 
+void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *t) {
+  for (int s = 0; s < t->tap_count; ++s)
+    for (int v = 0; v < t->vector_count; ++v) {
+      float *acc = t->acc + s * t->acc_tap_ld + 16 * v;
+      float sum[16];
+      for (int lane = 0; lane < 16; ++lane) sum[lane] = t->accumulate ? acc[lane] : 0.0f;
+      for (int64_t q = 0; q < t->len; ++q) {
+        const float *dy = t->dy + q * t->dy_ld + 16 * v, x = t->x[q + s * t->dilation];
+        for (int lane = 0; lane < 16; ++lane) sum[lane] += dy[lane] * x;
+      }
+      memcpy(acc, sum, sizeof sum);
+    }
+}
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_TAP_TILE 1
@@ -75,8 +89,9 @@ typedef void (*tap_tile_fn)(const dc_tap_tile_args *);
 #define TAPS_UP_TO_24(F)                                                                                               \
   TAPS_UP_TO_12(F)                                                                                                     \
   TILE(F, 13)                                                                                                          \
-  TILE(F, 14) TILE(F, 15) TILE(F, 16) TILE(F, 17) TILE(F, 18) TILE(F, 19) TILE(F, 20) TILE(F, 21) TILE(F, 22)          \
-      TILE(F, 23) TILE(F, 24)
+  TILE(F, 14)                                                                                                          \
+  TILE(F, 15) TILE(F, 16) TILE(F, 17) TILE(F, 18) TILE(F, 19) TILE(F, 20) TILE(F, 21) TILE(F, 22) TILE(F, 23)          \
+      TILE(F, 24)
 TAPS_UP_TO_24(1)
 TAPS_UP_TO_12(2)
 TAPS_UP_TO_8(3)
@@ -94,6 +109,56 @@ TAPS_UP_TO_3(8)
 #define ROW24(F)                                                                                                       \
   ROW12(F), tile_##F##_13, tile_##F##_14, tile_##F##_15, tile_##F##_16, tile_##F##_17, tile_##F##_18, tile_##F##_19,   \
       tile_##F##_20, tile_##F##_21, tile_##F##_22, tile_##F##_23, tile_##F##_24
+
+/* The filter-vector form: VECTORS (1 or 2) and TAPS constant likewise. */
+static inline __attribute__((always_inline, target("avx512f"))) void
+tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) {
+  __m512 acc[DC_TAP_TILE_ACCUMULATORS];
+#pragma GCC unroll 24
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 2
+    for (int v = 0; v < VECTORS; ++v)
+      acc[s * VECTORS + v] = t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + 16 * v) : _mm512_setzero_ps();
+  const float *x = t->x, *dy = t->dy;
+  const int64_t dilation = t->dilation;
+  for (int64_t q = 0; q < t->len; ++q, ++x, dy += t->dy_ld) {
+    __m512 dv[2];
+#pragma GCC unroll 2
+    for (int v = 0; v < VECTORS; ++v) dv[v] = _mm512_loadu_ps(dy + 16 * v);
+#pragma GCC unroll 24
+    for (int s = 0; s < TAPS; ++s) {
+      const __m512 xv = _mm512_set1_ps(x[s * dilation]);
+#pragma GCC unroll 2
+      for (int v = 0; v < VECTORS; ++v) acc[s * VECTORS + v] = _mm512_fmadd_ps(dv[v], xv, acc[s * VECTORS + v]);
+    }
+  }
+#pragma GCC unroll 24
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 2
+    for (int v = 0; v < VECTORS; ++v) _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + 16 * v, acc[s * VECTORS + v]);
+}
+
+typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
+#define TILE_K(V, T)                                                                                                   \
+  static __attribute__((target("avx512f"))) void tile_k##V##_##T(const dc_tap_tile_k_args *t) {                        \
+    tap_tile_k_body(t, V, T);                                                                                          \
+  }
+#define TILE_K_UP_TO_12(V)                                                                                             \
+  TILE_K(V, 1)                                                                                                         \
+  TILE_K(V, 2) TILE_K(V, 3) TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9)              \
+      TILE_K(V, 10) TILE_K(V, 11) TILE_K(V, 12)
+TILE_K_UP_TO_12(1)
+TILE_K_UP_TO_12(2)
+TILE_K(1, 13)
+TILE_K(1, 14) TILE_K(1, 15) TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21)
+    TILE_K(1, 22) TILE_K(1, 23) TILE_K(1, 24)
+#define ROW_K12(V)                                                                                                     \
+  tile_k##V##_1, tile_k##V##_2, tile_k##V##_3, tile_k##V##_4, tile_k##V##_5, tile_k##V##_6, tile_k##V##_7,             \
+      tile_k##V##_8, tile_k##V##_9, tile_k##V##_10, tile_k##V##_11, tile_k##V##_12
+        static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {
+            {ROW_K12(1), tile_k1_13, tile_k1_14, tile_k1_15, tile_k1_16, tile_k1_17, tile_k1_18, tile_k1_19, tile_k1_20,
+             tile_k1_21, tile_k1_22, tile_k1_23, tile_k1_24},
+            {ROW_K12(2)}};
 
 /* [filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
 static const tap_tile_fn tiles[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
@@ -114,6 +179,24 @@ int dc_tap_tile_vector(const dc_tap_tile_args *t) {
 #endif
   (void)t;
   return 0;
+}
+
+int dc_tap_tile_k_max_taps(int vectors) { return vectors == 1 ? 24 : vectors == 2 ? 12 : 0; }
+
+int dc_tap_tile_k_vector(const dc_tap_tile_k_args *t) {
+#ifdef DC_HAVE_AVX512_TAP_TILE
+  if (__builtin_cpu_supports("avx512f") && t->tap_count >= 1 &&
+      t->tap_count <= dc_tap_tile_k_max_taps(t->vector_count)) {
+    tiles_k[t->vector_count - 1][t->tap_count - 1](t);
+    return 1;
+  }
+#endif
+  (void)t;
+  return 0;
+}
+
+void dc_tap_tile_k(const dc_tap_tile_k_args *t) {
+  if (!dc_tap_tile_k_vector(t)) dc_tap_tile_k_scalar(t);
 }
 
 void dc_tap_tile(const dc_tap_tile_args *t) {

@@ -257,9 +257,14 @@ static void test_tap_tiles_config(void) {
   bad = cfg;
   bad.bwd_weight.k_block = 9;
   check_rejected(&sh, &bad, "bwd_weight.k_block");
+  cfg.bwd_weight.vector_channels = 0; /* vec=k: up to two vectors of filters */
+  cfg.bwd_weight.k_block = 32;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
+  sh.k = 40;
   bad = cfg;
-  bad.bwd_weight.vector_channels = 0;
-  check_rejected(&sh, &bad, "vec=c");
+  bad.bwd_weight.k_block = 33;
+  check_rejected(&sh, &bad, "vec=k");
+  sh.k = 15;
   sh.k = 1; /* a 15 -> 1 head */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK_EQ_INT(cfg.wu_formulation, DCONV1D_WU_TAP_TILES);
@@ -268,6 +273,18 @@ static void test_tap_tiles_config(void) {
   sh.c = 17;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 1, sh.k = 64; /* a 1 -> 64 first layer: tap tiles along the filters, two vectors each */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && !cfg.bwd_weight.vector_channels);
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, 32);
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
+  sh.c = 8; /* no gain measured from 6 channels up */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 1, sh.s = 1; /* a 1 x 1 layer has no taps to stack */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.s = 51, sh.k = 1;
   sh.dtype = DCONV1D_BF16;
   sh.c = 15;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);

@@ -125,10 +125,10 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     pcs[p]->vector_channels = !bf16 && rng_below(2);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
-  /* the tap tiles hold at most 8 filters */
-  if (cfg->bwd_weight.vector_channels && rng_below(2)) {
+  /* the tap tiles hold at most 8 filters (vec=c) or two vectors of them (vec=k) */
+  if (!bf16 && rng_below(2)) {
     cfg->wu_formulation = DCONV1D_WU_TAP_TILES;
-    cfg->bwd_weight.k_block = 1 + rng_below(8);
+    cfg->bwd_weight.k_block = 1 + rng_below(cfg->bwd_weight.vector_channels ? 8 : 32);
   }
 }
 

@@ -1,4 +1,4 @@
-/* The weight pass's tap tile: every (filters, taps) instance of the AVX-512
+/* The weight pass's tap tiles: every (filters, taps) instance of the AVX-512
  * path and the scalar path against a double-precision sum, starting from
  * zero and accumulating onto a tile that is already there, with odd widths,
  * dilations and strides, and the memory around the tile left untouched. */
@@ -60,6 +60,49 @@ static int check_tile(int filters, int taps, int64_t len, int64_t dilation, int 
   return wrong;
 }
 
+/* The filter-vector form likewise: acc[s][16 * vectors] for one channel. */
+static int check_tile_k(int vectors, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
+  const int64_t dy_ld = 16 * vectors + 7, acc_tap_ld = 16 * vectors + 3;
+  const int64_t x_count = len + (taps - 1) * dilation, acc_count = taps * acc_tap_ld;
+  float *x = malloc(sizeof(float) * (size_t)x_count), *dy = malloc(sizeof(float) * (size_t)(len * dy_ld));
+  float *acc = malloc(sizeof(float) * (size_t)acc_count), *before = malloc(sizeof(float) * (size_t)acc_count);
+  for (int64_t i = 0; i < x_count; ++i) x[i] = random_value();
+  for (int64_t i = 0; i < len * dy_ld; ++i) dy[i] = random_value();
+  for (int64_t i = 0; i < acc_count; ++i) before[i] = acc[i] = random_value();
+  dc_tap_tile_k_args tile = {.acc = acc,
+                             .acc_tap_ld = acc_tap_ld,
+                             .x = x,
+                             .dilation = dilation,
+                             .dy = dy,
+                             .dy_ld = dy_ld,
+                             .len = len,
+                             .tap_count = taps,
+                             .vector_count = vectors,
+                             .accumulate = accumulate};
+  int wrong = 0;
+  if (vector) {
+    if (!dc_tap_tile_k_vector(&tile)) wrong = -1;
+  } else {
+    dc_tap_tile_k_scalar(&tile);
+  }
+  for (int64_t i = 0; i < acc_count && wrong >= 0; ++i) {
+    const int64_t s = i / acc_tap_ld, lane = i % acc_tap_ld;
+    if (lane >= 16 * vectors) {
+      wrong += acc[i] != before[i];
+      continue;
+    }
+    double sum = accumulate ? before[i] : 0.0, size = fabs(sum);
+    for (int64_t q = 0; q < len; ++q) {
+      const double term = (double)dy[q * dy_ld + lane] * x[q + s * dilation];
+      sum += term;
+      size += fabs(term);
+    }
+    wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
+  }
+  free(x), free(dy), free(acc), free(before);
+  return wrong;
+}
+
 int main(void) {
   static const int64_t lens[] = {1, 17, 300}, dilations[] = {1, 3};
   int vector_ran = 0;
@@ -77,6 +120,22 @@ int main(void) {
                         (long long)lens[l], (long long)dilations[d], accumulate, vector, wrong);
               CHECK_EQ_INT(wrong, 0);
             }
+  for (int vector = 0; vector < 2; ++vector)
+    for (int vectors = 1; vectors <= 2; ++vectors)
+      for (int taps = 1; taps <= dc_tap_tile_k_max_taps(vectors); ++taps)
+        for (int l = 0; l < 3; ++l)
+          for (int d = 0; d < 2; ++d)
+            for (int accumulate = 0; accumulate < 2; ++accumulate) {
+              const int wrong = check_tile_k(vectors, taps, lens[l], dilations[d], accumulate, vector);
+              if (wrong < 0) continue;
+              if (wrong)
+                fprintf(stderr, "vectors %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n", vectors, taps,
+                        (long long)lens[l], (long long)dilations[d], accumulate, vector, wrong);
+              CHECK_EQ_INT(wrong, 0);
+            }
+  CHECK_EQ_INT(dc_tap_tile_k_max_taps(3), 0);
+  CHECK(2 * dc_tap_tile_k_max_taps(2) <= DC_TAP_TILE_ACCUMULATORS &&
+        dc_tap_tile_k_max_taps(1) <= DC_TAP_TILE_ACCUMULATORS);
   CHECK_EQ_INT(dc_tap_tile_max_taps(0), 0);
   CHECK_EQ_INT(dc_tap_tile_max_taps(DC_TAP_TILE_MAX_FILTERS + 1), 0);
   for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters) /* the register budget */
