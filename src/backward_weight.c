@@ -28,6 +28,7 @@
  * every block is full and padding needs no special case. */
 #include "internal.h"
 #include <omp.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const wu_loop_letters = "skc";
@@ -148,7 +149,10 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   plan->nest.extent[0] = plan->taps_padded / plan->taps_per_tile;
   plan->nest.extent[1] = plan->k_blocks;
   plan->nest.extent[2] = plan->c_blocks;
-  dconv1d_status status = tap_tiles ? DCONV1D_OK : dispatch_kernels(plan);
+  /* the tap tiles index in 64 bits, but keep the GEMM forms' 32-bit limit on the panels: a wider
+   * image is unsupported by every other form of this pass, and its panel would not fit anyway */
+  const int narrow = plan->panel_width <= INT32_MAX && plan->padded_out_width <= INT32_MAX;
+  dconv1d_status status = !tap_tiles ? dispatch_kernels(plan) : narrow ? DCONV1D_OK : DCONV1D_ERR_UNSUPPORTED;
   if (status != DCONV1D_OK) return status;
   const int64_t esize = (int64_t)dc_esize(plan->dtype);
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
@@ -267,6 +271,7 @@ typedef struct {
   int64_t block_begin, block_end; /* width blocks this call reduces */
   int accumulate;                 /* 0: the first write of every owned tile */
   int tid;                        /* the calling thread: private mode runs the nest serially per thread */
+  const float *dy_image;          /* tap tiles along the channels without a mask: dy read in place, else NULL */
 } wu_ctx;
 
 /* Formulation taps vectorised along the filters: one register tile per channel of the C block. */
@@ -298,19 +303,25 @@ static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count
     tap_tiles_k(ctx, s0, k0, k_count, c0, c_count, copy);
     return;
   }
+  dc_tap_tile_args tile = {.acc_tap_ld = p->filters_padded * CP,
+                           .acc_filter_ld = CP,
+                           .x_ld = CP,
+                           .dilation = p->dilation,
+                           .dy = (const float *)p->dy_panel + k0 * p->padded_out_width + q0,
+                           .dy_ld = p->padded_out_width,
+                           .len = (ctx->block_end - ctx->block_begin) * p->width_block,
+                           .tap_count = (int)p->taps_per_tile,
+                           .filter_count = (int)p->k_block,
+                           .accumulate = ctx->accumulate};
+  if (ctx->dy_image) { /* dy itself: the pixels past Q and the padding filters (zero in the panel) are left out */
+    tile.dy = ctx->dy_image + k0 * p->out_width + q0;
+    tile.dy_ld = p->out_width;
+    tile.len = dc_max(0, dc_min(tile.len, p->out_width - q0));
+    tile.filter_count = (int)dc_min(p->k_block, p->filters - k0);
+  }
   for (int64_t c = c0; c < c0 + c_count; c += 16) {
-    dc_tap_tile_args tile = {.acc = p->accumulators + ((copy * p->taps_padded + s0) * p->filters_padded + k0) * CP + c,
-                             .acc_tap_ld = p->filters_padded * CP,
-                             .acc_filter_ld = CP,
-                             .x = (const float *)p->x_panel + (q0 + s0 * p->dilation) * CP + c,
-                             .x_ld = CP,
-                             .dilation = p->dilation,
-                             .dy = (const float *)p->dy_panel + k0 * p->padded_out_width + q0,
-                             .dy_ld = p->padded_out_width,
-                             .len = (ctx->block_end - ctx->block_begin) * p->width_block,
-                             .tap_count = (int)p->taps_per_tile,
-                             .filter_count = (int)p->k_block,
-                             .accumulate = ctx->accumulate};
+    tile.acc = p->accumulators + ((copy * p->taps_padded + s0) * p->filters_padded + k0) * CP + c;
+    tile.x = (const float *)p->x_panel + (q0 + s0 * p->dilation) * CP + c;
     dc_tap_tile(&tile);
   }
 }
@@ -426,12 +437,16 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
     for (int copy = 0; copy < plan->accumulator_copies; ++copy)
       if (plan->reduction == DCONV1D_WU_PRIVATE)
         memset(plan->accumulators + copy * copy_floats, 0, copy_floats * sizeof(float));
+    /* The channel-vector tap tiles read dy rows as they are: the copy cost 4-6 % of the pass */
+    const int dy_in_place = plan->formulation == DCONV1D_WU_TAP_TILES && plan->vector_channels && !mask;
     for (int64_t image = 0; image < plan->images; ++image) {
-      pack_dy(plan, dy, mask, image);
+      if (!dy_in_place) pack_dy(plan, dy, mask, image);
       pack_x(plan, x, image); /* its implicit barrier also covers pack_dy */
+      const float *dy_image = dy_in_place ? (const float *)dy + image * plan->filters * plan->out_width : NULL;
       for (int64_t begin = first; begin < last; begin += plan->chunk_blocks) {
-        wu_ctx ctx = {plan, begin, dc_min(begin + plan->chunk_blocks, last), private_sums || image > 0 || begin > first,
-                      tid};
+        wu_ctx ctx = {
+            plan, begin,   dc_min(begin + plan->chunk_blocks, last), private_sums || image > 0 || begin > first,
+            tid,  dy_image};
         if (private_sums)
           dc_nest_run(&serial, 0, 1, wu_tile, &ctx);
         else

@@ -114,23 +114,33 @@ static double lane_share(int64_t n) { return (double)n / (double)dc_round_up(n, 
  * K = 8 1.4x; C = K = 15 was even, and C = 64 with K = 16 0.83x (both fill
  * their lanes; the channels' panel is transposed at a cost). Not for 1 x 1
  * layers, which are bound by memory and lose the transposed copy (0.62x). */
-int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
+static int gemm_prefers_channel_vectors(const dconv1d_shape *shape) {
   return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.25 * lane_share(shape->k);
 }
 
+int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
+  const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
+  return tap_tiles ? tap_tiles == DC_TAP_TILES_ALONG_CHANNELS : gemm_prefers_channel_vectors(shape);
+}
+
 /* Measured on this VM against the GEMM forms (the default before), 1 thread.
- * Channel vectors: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
+ * Along the channels: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
  * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
- * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %. Wider C was not a
- * clear win (C = 24, K = 8: 41-53 % either way), wider K does not fit the
- * tile. Filter vectors: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4,
- * K = 15 or 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %;
- * at C = 6 or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
+ * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %; with dy read in
+ * place, C = K = 16: 75-78 % -> 81-86 %, C = K = 15: 72-73 % -> 77-80 %.
+ * Wider C was not a clear win (C = 24, K = 8: 41-53 % either way). Along
+ * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
+ * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
+ * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (shape->dtype != DCONV1D_F32 || shape->s < 2) return 0;
-  if (dc_wu_prefers_channel_vectors(shape)) return shape->k <= DC_TAP_TILE_MAX_FILTERS && shape->c <= 16;
-  return shape->c <= 4;
+  if (shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k))
+    return DC_TAP_TILES_ALONG_CHANNELS;
+  return shape->c <= 4 ? DC_TAP_TILES_ALONG_FILTERS : 0;
 }
+
+/* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
+static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC_TAP_TILE_MAX_FILTERS)); }
 
 /* The weight pass's (tap, K block, C block) tiles under config: the tap
  * tiles hold several taps each. */
@@ -163,9 +173,10 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   dc_choose_conv_kernel(shape, DCONV1D_BWD_DATA, &config->bwd_data);
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
   config->bwd_weight.vector_channels = dc_wu_prefers_channel_vectors(shape);
-  config->wu_formulation = dc_wu_prefers_tap_tiles(shape) ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
-  if (config->wu_formulation == DCONV1D_WU_TAP_TILES && !config->bwd_weight.vector_channels)
-    config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors of filters per tile */
+  const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
+  config->wu_formulation = tap_tiles ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
+  if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
+  if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
   /* Too few tiles to share out evenly: split the width. */
   config->wu_reduction = wu_tiles(shape, config) >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");

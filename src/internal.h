@@ -176,8 +176,10 @@ int64_t dc_wu_padded_vectors(int64_t extent);
  * channels (m = C) rather than the filters; tuned rows that disagree with it
  * are not lent to the shape. */
 int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
-/* The default's weight-pass formulation: taps (register tiles) for narrow C
- * and K (channel vectors) or for very few channels (filter vectors). */
+/* Whether the weight pass's default is the tap tiles (formulation taps): 0
+ * (the GEMM forms), along the channels for narrow C and K, or along the
+ * filters for very few channels. */
+enum { DC_TAP_TILES_ALONG_CHANNELS = 1, DC_TAP_TILES_ALONG_FILTERS = 2 };
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the

@@ -249,7 +249,12 @@ static void test_tap_tiles_config(void) {
   dconv1d_config cfg, bad;
   char why[256];
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES); /* K = 15 does not fit a tile */
+  CHECK_EQ_INT(cfg.wu_formulation, DCONV1D_WU_TAP_TILES); /* C = K = 15: along the channels, 8 + 7 filters */
+  CHECK(cfg.bwd_weight.vector_channels == 1 && cfg.bwd_weight.k_block == 8);
+  sh.k = 24; /* too many filters for tiles along the channels, too many channels for tiles along the filters */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.k = 15;
   cfg.wu_formulation = DCONV1D_WU_TAP_TILES;
   cfg.bwd_weight.vector_channels = 1;
   cfg.bwd_weight.k_block = 8;
