@@ -104,6 +104,7 @@ typedef struct {
   dc_nest nest;         /* canonical dims: 0 = image, 1 = width block, 2 = out block */
   int direct_input;     /* FP32: interior tiles read the input in place */
   int vector_channels;  /* FP32: GEMM m = out block, tile stored [pixel][channel] */
+  int direct_output;    /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
   /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
   void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch] */

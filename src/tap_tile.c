@@ -90,8 +90,8 @@ typedef void (*tap_tile_fn)(const dc_tap_tile_args *);
   TAPS_UP_TO_12(F)                                                                                                     \
   TILE(F, 13)                                                                                                          \
   TILE(F, 14)                                                                                                          \
-  TILE(F, 15) TILE(F, 16) TILE(F, 17) TILE(F, 18) TILE(F, 19) TILE(F, 20) TILE(F, 21) TILE(F, 22) TILE(F, 23)          \
-      TILE(F, 24)
+  TILE(F, 15)                                                                                                          \
+  TILE(F, 16) TILE(F, 17) TILE(F, 18) TILE(F, 19) TILE(F, 20) TILE(F, 21) TILE(F, 22) TILE(F, 23) TILE(F, 24)
 TAPS_UP_TO_24(1)
 TAPS_UP_TO_12(2)
 TAPS_UP_TO_8(3)
@@ -145,13 +145,15 @@ typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
   }
 #define TILE_K_UP_TO_12(V)                                                                                             \
   TILE_K(V, 1)                                                                                                         \
-  TILE_K(V, 2) TILE_K(V, 3) TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9)              \
-      TILE_K(V, 10) TILE_K(V, 11) TILE_K(V, 12)
+  TILE_K(V, 2)                                                                                                         \
+  TILE_K(V, 3) TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9) TILE_K(V, 10)             \
+      TILE_K(V, 11) TILE_K(V, 12)
 TILE_K_UP_TO_12(1)
 TILE_K_UP_TO_12(2)
 TILE_K(1, 13)
-TILE_K(1, 14) TILE_K(1, 15) TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21)
-    TILE_K(1, 22) TILE_K(1, 23) TILE_K(1, 24)
+TILE_K(1, 14)
+TILE_K(1, 15) TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21) TILE_K(1, 22)
+    TILE_K(1, 23) TILE_K(1, 24)
 #define ROW_K12(V)                                                                                                     \
   tile_k##V##_1, tile_k##V##_2, tile_k##V##_3, tile_k##V##_4, tile_k##V##_5, tile_k##V##_6, tile_k##V##_7,             \
       tile_k##V##_8, tile_k##V##_9, tile_k##V##_10, tile_k##V##_11, tile_k##V##_12
