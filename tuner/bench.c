@@ -61,7 +61,8 @@ static int parse_list(const char *arg, const char *const *names, int count, int 
   return -1;
 }
 
-static int parse_options(int argc, char **argv, options *o) {
+/* descriptors: room for argc pointers into argv (the caller's, so no early return leaks it). */
+static int parse_options(int argc, char **argv, char **descriptors, options *o) {
   static const char *const pass_names[] = {"fwd", "bwd_data", "bwd_weight"}, *const dtype_names[] = {"f32", "bf16"};
   int dt[2];
   int64_t number;
@@ -71,7 +72,7 @@ static int parse_options(int argc, char **argv, options *o) {
                  .dtypes = {DCONV1D_F32, DCONV1D_BF16},
                  .with_onednn = 1,
                  .paired_budget = 1.0};
-  o->descriptors = calloc((size_t)argc, sizeof(char *));
+  o->descriptors = descriptors;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--pass") && value && !parse_list(value, pass_names, 3, o->passes, &o->npasses)) {
@@ -293,7 +294,8 @@ int main(int argc, char **argv) {
   }
   dc_gb_initialize(&argc, argv);
   options o;
-  if (parse_options(argc, argv, &o) != 0) return 2;
+  char *descriptors[argc];
+  if (parse_options(argc, argv, descriptors, &o) != 0) return 2;
   dconv1d_shape parsed[o.ndescriptors];
   for (int i = 0; i < o.ndescriptors; ++i) {
     char why[512];
@@ -361,7 +363,6 @@ int main(int argc, char **argv) {
     dconv1d_destroy(items[i].versus);
   }
   free(items);
-  free(o.descriptors);
   dc_gb_shutdown();
   return failures ? 1 : 0;
 }
