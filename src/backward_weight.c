@@ -136,6 +136,16 @@ static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
   return DCONV1D_OK;
 }
 
+void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS]) {
+  dc_wu_plan plan;
+  memset(&plan, 0, sizeof plan);
+  set_geometry(&plan, shape, config);
+  if (plan.formulation == DCONV1D_WU_TAP_TILES) set_tap_tile_geometry(&plan, shape, &config->bwd_weight);
+  extents[0] = plan.taps_padded / plan.taps_per_tile;
+  extents[1] = plan.k_blocks;
+  extents[2] = plan.c_blocks;
+}
+
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
                                dc_arena_layout *arena) {
   char why[128];
@@ -146,9 +156,7 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   if (dc_nest_parse(config->bwd_weight.loop_order, wu_loop_letters, plan->reduction == DCONV1D_WU_OWNER, &plan->nest,
                     why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
-  plan->nest.extent[0] = plan->taps_padded / plan->taps_per_tile;
-  plan->nest.extent[1] = plan->k_blocks;
-  plan->nest.extent[2] = plan->c_blocks;
+  dc_wu_nest_extents(shape, config, plan->nest.extent);
   /* the tap tiles index in 64 bits, but keep the GEMM forms' 32-bit limit on the panels: a wider
    * image is unsupported by every other form of this pass, and its panel would not fit anyway */
   const int narrow = plan->panel_width <= INT32_MAX && plan->padded_out_width <= INT32_MAX;

@@ -142,20 +142,11 @@ int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
 /* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
 static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC_TAP_TILE_MAX_FILTERS)); }
 
-/* The weight pass's (tap, K block, C block) tiles under config: the tap
- * tiles hold several taps each. */
+/* The weight pass's (tap, K block, C block) tiles under config. */
 static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config) {
-  const dconv1d_pass_config *pc = &config->bwd_weight;
-  int64_t k_block = dc_min(pc->k_block, shape->k), taps_per_tile = 1;
-  if (config->wu_formulation == DCONV1D_WU_TAP_TILES && pc->vector_channels) {
-    taps_per_tile = dc_tap_tile_max_taps((int)dc_min(k_block, DC_TAP_TILE_MAX_FILTERS));
-  } else if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
-    const int64_t vectors = dc_min(dc_div_up(k_block, 16), 2);
-    taps_per_tile = dc_tap_tile_k_max_taps((int)vectors);
-    k_block = 16 * vectors;
-  }
-  return dc_div_up(shape->s, dc_max(1, taps_per_tile)) * dc_div_up(shape->k, k_block) *
-         dc_div_up(shape->c, pc->c_block);
+  int64_t extents[DC_NEST_DIMS];
+  dc_wu_nest_extents(shape, config, extents);
+  return extents[0] * extents[1] * extents[2];
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {

@@ -173,6 +173,10 @@ int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const
  * the weight pass's GEMM m. */
 int64_t dc_wu_padded_vectors(int64_t extent);
 
+/* The weight pass's loop extents under config (tap tiles, K blocks, C
+ * blocks: the nest's dims), as its plan will have them. */
+void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS]);
+
 /* Whether the weight pass's default runs its GEMM vectorised along the
  * channels (m = C) rather than the filters; tuned rows that disagree with it
  * are not lent to the shape. */

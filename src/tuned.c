@@ -243,23 +243,24 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
 }
 
 /* Extent of loop letter for pass on shape under its config: images, width
- * blocks, out-channel blocks (conv passes); taps, K blocks, C blocks (weight). */
-static int64_t loop_extent(const dconv1d_shape *s, const dconv1d_pass_config *pc, dconv1d_pass pass, char letter) {
+ * blocks, out-channel blocks (conv passes); tap tiles, K blocks, C blocks
+ * (weight: as its plan counts them, padding and tap tiles included). */
+static int64_t loop_extent(const dconv1d_shape *s, const dconv1d_config *config, dconv1d_pass pass, char letter) {
+  const dconv1d_pass_config *pc = pass_part((dconv1d_config *)config, pass);
   const int64_t q = dconv1d_out_width(s), width = pass == DCONV1D_BWD_DATA ? s->w : q;
   const int64_t out_ch = pass == DCONV1D_FWD ? s->k : s->c, out_block = pass == DCONV1D_FWD ? pc->k_block : pc->c_block;
+  if (pass == DCONV1D_BWD_WEIGHT && letter != 'w') {
+    int64_t extents[DC_NEST_DIMS];
+    dc_wu_nest_extents(s, config, extents);
+    return extents[letter == 's' ? 0 : letter == 'k' ? 1 : 2];
+  }
   switch (letter) {
   case 'n':
     return s->n;
   case 'w':
     return (width + pc->width_block - 1) / pc->width_block;
-  case 'k':
-    return pass == DCONV1D_BWD_WEIGHT ? (s->k + pc->k_block - 1) / pc->k_block : (out_ch + out_block - 1) / out_block;
-  case 's':
-    return s->s;
-  default: { /* 'c', weight pass: over the padded channels when they run along the vectors */
-    const int64_t channels = pc->vector_channels ? dc_wu_padded_vectors(s->c) : s->c;
-    return pc->c_block >= s->c ? 1 : (channels + pc->c_block - 1) / pc->c_block;
-  }
+  default: /* 'k', conv passes: out-channel blocks */
+    return (out_ch + out_block - 1) / out_block;
   }
 }
 
@@ -273,10 +274,10 @@ static double parallel_balance(const dconv1d_shape *s, const dconv1d_config *con
   const dconv1d_pass_config *pc = pass_part((dconv1d_config *)config, pass);
   int64_t items = 1;
   if (pass == DCONV1D_BWD_WEIGHT && config->wu_reduction == DCONV1D_WU_PRIVATE)
-    items = loop_extent(s, pc, DCONV1D_FWD, 'w');
+    items = (dconv1d_out_width(s) + pc->width_block - 1) / pc->width_block;
   else
     for (const char *letter = pc->loop_order; *letter; ++letter)
-      if (isupper((unsigned char)*letter)) items *= loop_extent(s, pc, pass, (char)tolower((unsigned char)*letter));
+      if (isupper((unsigned char)*letter)) items *= loop_extent(s, config, pass, (char)tolower((unsigned char)*letter));
   const int64_t per_thread = (items + threads - 1) / threads;
   return (double)items / ((double)threads * (double)per_thread);
 }

@@ -191,6 +191,18 @@ int main(void) {
   dconv1d_layer_config(layer, &config);
   CHECK(config.wu_formulation == DCONV1D_WU_TAP_TILES && config.bwd_weight.width_block == 128);
   dconv1d_destroy(layer);
+  /* the balance counts tap tiles, not taps: a row parallel over them (3 taps each at 8 filters)
+   * keeps 2 threads busy on S = 45 (15 tiles) but not on S = 9 (3 tiles: 0.75) */
+  import_rows("n1c15k8w2400s51d8 bwd_weight f32 2 1 1 1 1 "
+              "fwd:wb=64,kb=8,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_data:wb=64,kb=8,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_weight:wb=256,kb=8,cb=16,chunk=2,vec=c,order=Skc,form=taps,reduce=owner\n");
+  layer = make("n1c15k8w2400s45d8", DCONV1D_F32, 2);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  dconv1d_destroy(layer);
+  layer = make("n1c15k8w2400s9d8", DCONV1D_F32, 2);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
+  dconv1d_destroy(layer);
   layer = make("n1c24k1w3000s51d8", DCONV1D_F32, 1); /* C = 24: channel vectors, but the GEMM form */
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_layer_config(layer, &config);
