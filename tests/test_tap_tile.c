@@ -15,15 +15,33 @@ static float random_value(void) {
   return (float)((rng_state >> 40) % 2001) / 1000.0f - 1.0f;
 }
 
+/* Random x, dy and accumulator, and a copy of the accumulator as it was. */
+typedef struct {
+  float *x, *dy, *acc, *before;
+} buffers;
+
+static float *random_floats(int64_t count) {
+  float *values = malloc(sizeof(float) * (size_t)count);
+  for (int64_t i = 0; i < count; ++i) values[i] = random_value();
+  return values;
+}
+
+static buffers make_buffers(int64_t x_count, int64_t dy_count, int64_t acc_count) {
+  buffers b = {random_floats(x_count), random_floats(dy_count), random_floats(acc_count),
+               malloc(sizeof(float) * (size_t)acc_count)};
+  memcpy(b.before, b.acc, sizeof(float) * (size_t)acc_count);
+  return b;
+}
+
+static void free_buffers(buffers *b) { free(b->x), free(b->dy), free(b->acc), free(b->before); }
+
 /* 0: right; else the number of wrong or clobbered floats. */
 static int check_tile(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
   const int64_t x_ld = 19, dy_ld = len + 3, acc_filter_ld = 21, acc_tap_ld = filters * acc_filter_ld + 5;
   const int64_t x_count = (len + (taps - 1) * dilation) * x_ld + 16, acc_count = taps * acc_tap_ld;
-  float *x = malloc(sizeof(float) * (size_t)x_count), *dy = malloc(sizeof(float) * (size_t)(filters * dy_ld));
-  float *acc = malloc(sizeof(float) * (size_t)acc_count), *before = malloc(sizeof(float) * (size_t)acc_count);
-  for (int64_t i = 0; i < x_count; ++i) x[i] = random_value();
-  for (int64_t i = 0; i < filters * dy_ld; ++i) dy[i] = random_value();
-  for (int64_t i = 0; i < acc_count; ++i) before[i] = acc[i] = random_value();
+  buffers b = make_buffers(x_count, filters * dy_ld, acc_count);
+  const float *x = b.x, *dy = b.dy, *before = b.before;
+  float *acc = b.acc;
   dc_tap_tile_args tile = {.acc = acc,
                            .acc_tap_ld = acc_tap_ld,
                            .acc_filter_ld = acc_filter_ld,
@@ -56,7 +74,7 @@ static int check_tile(int filters, int taps, int64_t len, int64_t dilation, int 
     }
     wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
   }
-  free(x), free(dy), free(acc), free(before);
+  free_buffers(&b);
   return wrong;
 }
 
@@ -64,11 +82,9 @@ static int check_tile(int filters, int taps, int64_t len, int64_t dilation, int 
 static int check_tile_k(int vectors, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
   const int64_t dy_ld = 16 * vectors + 7, acc_tap_ld = 16 * vectors + 3;
   const int64_t x_count = len + (taps - 1) * dilation, acc_count = taps * acc_tap_ld;
-  float *x = malloc(sizeof(float) * (size_t)x_count), *dy = malloc(sizeof(float) * (size_t)(len * dy_ld));
-  float *acc = malloc(sizeof(float) * (size_t)acc_count), *before = malloc(sizeof(float) * (size_t)acc_count);
-  for (int64_t i = 0; i < x_count; ++i) x[i] = random_value();
-  for (int64_t i = 0; i < len * dy_ld; ++i) dy[i] = random_value();
-  for (int64_t i = 0; i < acc_count; ++i) before[i] = acc[i] = random_value();
+  buffers b = make_buffers(x_count, len * dy_ld, acc_count);
+  const float *x = b.x, *dy = b.dy, *before = b.before;
+  float *acc = b.acc;
   dc_tap_tile_k_args tile = {.acc = acc,
                              .acc_tap_ld = acc_tap_ld,
                              .x = x,
@@ -99,7 +115,7 @@ static int check_tile_k(int vectors, int taps, int64_t len, int64_t dilation, in
     }
     wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
   }
-  free(x), free(dy), free(acc), free(before);
+  free_buffers(&b);
   return wrong;
 }
 
