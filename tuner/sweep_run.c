@@ -354,7 +354,10 @@ static int run_sweep(const options *o, const char *file) {
 int main(int argc, char **argv) {
   options o;
   char machine[128], out_dir[4096];
-  if (parse_options(argc, argv, &o) != 0) return 2;
+  if (parse_options(argc, argv, &o) != 0) {
+    free(o.files);
+    return 2;
+  }
   if (!o.machine) {
     dc_machine_name(machine, sizeof machine);
     o.machine = machine;
