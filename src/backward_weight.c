@@ -2,7 +2,9 @@
  *
  * Loop nest:
  *   for each image (serial; all threads pack it together, then compute):
- *     pack dy[image] transposed into dy_panel, x[image] zero-padded into x_panel
+ *     pack dy[image] transposed into dy_panel (except for the channel-vector
+ *     tap tiles without a mask, which read dy in place), x[image] zero-padded
+ *     into x_panel
  *     for each chunk of chunk_blocks width blocks (so the chunk stays in cache
  *     while every tap passes over it):
  *       owner:   for (s, k-block, c-block) in the configured order, split across threads:
@@ -25,7 +27,12 @@
  *   B_b = dy_panel + k0*padded_out_width + b*width_block, ldb = padded_out_width, stride_b = width_block
  *   C   = acc + (s*K + k0)*CP + c0, ldc = CP        (CP = C, or C padded to whole vectors)
  * The panels are zero beyond the output width and outside the input, so
- * every block is full and padding needs no special case. */
+ * every block is full and padding needs no special case.
+ * Formulation taps runs no GEMM: the nest's s counts tap tiles, and each
+ * tile is a register tile of tap_tile.c over the chunk's width (taps x
+ * filters x 16 channels along the channels, taps x 16-filter vectors for one
+ * channel along the filters); the accumulators are laid out as above, with
+ * taps padded to whole tiles. */
 #include "internal.h"
 #include <omp.h>
 #include <stdint.h>
@@ -78,8 +85,10 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->taps_padded = plan->taps;
 }
 
-/* Formulation taps: the channels are padded to whole vectors (the tile's
- * lanes), the filters to whole tiles, and the taps to the fewest tiles the
+/* Formulation taps: along the channels, the channels are padded to whole
+ * vectors (the tile's lanes) and the filters to whole tiles; along the
+ * filters, the filters to whole vectors (the last tile may hold one vector
+ * where the others hold two). The taps are padded to the fewest tiles the
  * register budget allows, evened out (S = 9 with 5 filters: 3 tiles of 3
  * taps, not 4 + 4 + 1 padded to 12). */
 static void set_tap_tile_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_pass_config *cfg) {
@@ -173,7 +182,7 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
 }
 
 /* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]
- * (BF16), zero past Q and past K; vectorised along the channels, to [K][padded Q]. */
+ * (BF16), zero past Q and past K; vectorised along the channels, to [padded K][padded Q]. */
 /* The common case, FP32 without a mask, for output pixels [q0, q_end) of
  * which the first q_in lie inside dy: a register transpose (or row copies)
  * instead of an element loop, which cost more than the GEMMs at S = 9. */

@@ -57,6 +57,16 @@ dconv1d_status dc_brgemm_dispatch(const dc_brgemm_desc *d, dc_brgemm *kernel) {
   return kernel->fn ? DCONV1D_OK : DCONV1D_ERR_KERNEL;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* A call of its own: compiled for AVX (which the caller may not be), and the
+ * intrinsic tells the compiler the upper halves are gone, which an asm
+ * statement without the registers in its clobbers would not. */
+__attribute__((target("avx"))) void dc_zero_upper(void) { _mm256_zeroupper(); }
+#else
+void dc_zero_upper(void) {}
+#endif
+
 const char *dconv1d_backend_version(void) {
   static char text[96];
   backend_init_once();

@@ -6,7 +6,8 @@
  *       pack the input of chunk_blocks width blocks from w on into the panel
  *     for each in-channel block r (always innermost: it reduces into the tile):
  *       acc (+)= sum_{s < taps} A_s * B_s                 one BRGEMM call
- *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16
+ *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16 (FP32
+ *     backward data along the pixels: the kernel wrote dx there itself)
  * BRGEMM mapping (column-major), vectorised along the pixels (the default):
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
  *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,

@@ -66,8 +66,9 @@ typedef struct {
  *   fwd, bwd_data : a permutation of "nwk": n = image, w = width block,
  *                   k = output-channel block (K for fwd, C for bwd_data).
  *                   The reduction-channel blocks always run innermost.
- *   bwd_weight    : a permutation of "skc": s = tap, k = K block,
- *                   c = C block. Images always run outermost.
+ *   bwd_weight    : a permutation of "skc": s = tap (a tile of taps under
+ *                   formulation taps), k = K block, c = C block. Images
+ *                   always run outermost.
  * Block sizes are clamped to the tensor extents; BF16 needs even blocks on
  * every dimension that the hardware reduces over in pairs. */
 #define DCONV1D_ORDER_MAX 8

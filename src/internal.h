@@ -177,9 +177,9 @@ int64_t dc_wu_padded_vectors(int64_t extent);
  * blocks: the nest's dims), as its plan will have them. */
 void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS]);
 
-/* Whether the weight pass's default runs its GEMM vectorised along the
- * channels (m = C) rather than the filters; tuned rows that disagree with it
- * are not lent to the shape. */
+/* Whether the weight pass's default vectorises along the channels rather
+ * than the filters (its tap tiles' direction where it takes them, else the
+ * GEMM's: m = C); tuned rows that disagree with it are not lent to the shape. */
 int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
 /* Whether the weight pass's default is the tap tiles (formulation taps): 0
  * (the GEMM forms), along the channels for narrow C and K, or along the

@@ -1,9 +1,11 @@
-/* The weight pass's tap-stacked register tile (formulation `taps`, FP32,
- * vectorised along the channels):
+/* The weight pass's tap-stacked register tiles (formulation `taps`, FP32).
+ * Vectorised along the channels:
  *
  *   acc[s][k][0..16) (+)= sum_{q < len} x[(q + s*d)*x_ld + 0..16) * dy[k*dy_ld + q]
  *
- * for taps s < tap_count and filters k < filter_count, one 16-channel vector.
+ * for taps s < tap_count and filters k < filter_count, one 16-channel vector;
+ * along the filters (dc_tap_tile_k) the same with one or two vectors of 16
+ * filters of dy for one channel, each tap broadcasting its own x value.
  * Every tap of the tile reads its own row of the transposed x panel and
  * shares the broadcast dy values, so tap_count x filter_count accumulators
  * stay in registers over the whole width range. LIBXSMM cannot express this:
@@ -146,14 +148,16 @@ typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
 #define TILE_K_UP_TO_12(V)                                                                                             \
   TILE_K(V, 1)                                                                                                         \
   TILE_K(V, 2)                                                                                                         \
-  TILE_K(V, 3) TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9) TILE_K(V, 10)             \
-      TILE_K(V, 11) TILE_K(V, 12)
+  TILE_K(V, 3)                                                                                                         \
+  TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9) TILE_K(V, 10) TILE_K(V, 11)            \
+      TILE_K(V, 12)
 TILE_K_UP_TO_12(1)
 TILE_K_UP_TO_12(2)
 TILE_K(1, 13)
 TILE_K(1, 14)
-TILE_K(1, 15) TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21) TILE_K(1, 22)
-    TILE_K(1, 23) TILE_K(1, 24)
+TILE_K(1, 15)
+TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21) TILE_K(1, 22) TILE_K(1, 23)
+    TILE_K(1, 24)
 #define ROW_K12(V)                                                                                                     \
   tile_k##V##_1, tile_k##V##_2, tile_k##V##_3, tile_k##V##_4, tile_k##V##_5, tile_k##V##_6, tile_k##V##_7,             \
       tile_k##V##_8, tile_k##V##_9, tile_k##V##_10, tile_k##V##_11, tile_k##V##_12

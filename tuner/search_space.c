@@ -14,7 +14,7 @@ static const int64_t conv_chunks[] = {0, 4, 16, 64};
 static const int64_t wu_chunks[] = {0, 2, 8, 32};
 static const int direct_inputs[] = {0, 1};
 static const int vector_channels[] = {0, 1};
-/* taps validates only with vec=c and at most 8 filters per block: elsewhere add() drops it */
+/* taps validates in FP32 only, with at most 8 filters per block (vec=c) or 32 (vec=k): add() drops the rest */
 static const dconv1d_wu_formulation formulations[] = {DCONV1D_WU_BATCH_WIDTH, DCONV1D_WU_GEMM_PER_BLOCK,
                                                       DCONV1D_WU_TAP_TILES};
 static const dconv1d_wu_reduction reductions[] = {DCONV1D_WU_OWNER, DCONV1D_WU_PRIVATE};
