@@ -145,7 +145,8 @@ static dconv1d_status dispatch_kernels(dc_wu_plan *plan) {
   return DCONV1D_OK;
 }
 
-void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS]) {
+void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS],
+                        int64_t blocks[DC_NEST_DIMS]) {
   dc_wu_plan plan;
   memset(&plan, 0, sizeof plan);
   set_geometry(&plan, shape, config);
@@ -153,6 +154,10 @@ void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config
   extents[0] = plan.taps_padded / plan.taps_per_tile;
   extents[1] = plan.k_blocks;
   extents[2] = plan.c_blocks;
+  if (!blocks) return;
+  blocks[0] = plan.taps_per_tile;
+  blocks[1] = plan.k_block;
+  blocks[2] = plan.c_block;
 }
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
@@ -165,7 +170,7 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   if (dc_nest_parse(config->bwd_weight.loop_order, wu_loop_letters, plan->reduction == DCONV1D_WU_OWNER, &plan->nest,
                     why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
-  dc_wu_nest_extents(shape, config, plan->nest.extent);
+  dc_wu_nest_extents(shape, config, plan->nest.extent, NULL);
   /* the tap tiles index in 64 bits, but keep the GEMM forms' 32-bit limit on the panels: a wider
    * image is unsupported by every other form of this pass, and its panel would not fit anyway */
   const int narrow = plan->panel_width <= INT32_MAX && plan->padded_out_width <= INT32_MAX;

@@ -145,7 +145,7 @@ static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC
 /* The weight pass's (tap, K block, C block) tiles under config. */
 static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config) {
   int64_t extents[DC_NEST_DIMS];
-  dc_wu_nest_extents(shape, config, extents);
+  dc_wu_nest_extents(shape, config, extents, NULL);
   return extents[0] * extents[1] * extents[2];
 }
 
@@ -260,6 +260,42 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      config->bwd_weight.width_block);
   }
   return DCONV1D_OK;
+}
+
+/* ---- plan keys ------------------------------------------------------------ */
+static const dconv1d_pass_config *pass_part_of(const dconv1d_config *c, dconv1d_pass pass) {
+  return pass == DCONV1D_FWD ? &c->fwd : pass == DCONV1D_BWD_DATA ? &c->bwd_data : &c->bwd_weight;
+}
+
+int dconv1d_config_plan_key(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_config *config, char *buf,
+                            size_t len) {
+  if (!shape || !config || (!buf && len) || dconv1d_shape_check(shape) != DCONV1D_OK ||
+      (pass != DCONV1D_FWD && pass != DCONV1D_BWD_DATA && pass != DCONV1D_BWD_WEIGHT))
+    return -1;
+  const dconv1d_pass_config *pc = pass_part_of(config, pass);
+  const int wu = pass == DCONV1D_BWD_WEIGHT;
+  const int64_t q = dconv1d_out_width(shape), out_width = pass == DCONV1D_BWD_DATA ? shape->w : q;
+  const int64_t wb = dc_min(pc->width_block, out_width), width_blocks = dc_div_up(out_width, wb);
+  const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > width_blocks ? width_blocks : pc->chunk_blocks;
+  int64_t extents[DC_NEST_DIMS],
+      blocks[DC_NEST_DIMS] = {1, dc_min(pc->k_block, shape->k), dc_min(pc->c_block, shape->c)};
+  if (wu) {
+    dc_wu_nest_extents(shape, config, extents, blocks);
+  } else {
+    const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
+    extents[0] = shape->n;
+    extents[1] = width_blocks;
+    extents[2] = dc_div_up(out_ch, pass == DCONV1D_FWD ? blocks[1] : blocks[2]);
+  }
+  const char *letters = wu ? "skc" : "nwk";
+  char order[DCONV1D_ORDER_MAX] = "";
+  for (int i = 0, n = 0; i < DCONV1D_ORDER_MAX - 1 && pc->loop_order[i]; ++i) {
+    const char *at = strchr(letters, tolower((unsigned char)pc->loop_order[i]));
+    if (at && *at && extents[at - letters] > 1) order[n++] = pc->loop_order[i], order[n] = '\0';
+  }
+  return snprintf(buf, len, "%lld/%lld/%lld/%lld/%lld/%d/%d/%s/%d/%d", (long long)wb, (long long)blocks[0],
+                  (long long)blocks[1], (long long)blocks[2], (long long)chunk, pc->direct_input, pc->vector_channels,
+                  order, wu ? (int)config->wu_formulation : 0, wu ? (int)config->wu_reduction : 0);
 }
 
 /* ---- text form ------------------------------------------------------------ */

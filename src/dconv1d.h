@@ -202,6 +202,13 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
  * print returns the length it needed (like snprintf), or -1 on NULL arguments. */
 int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len);
 dconv1d_status dconv1d_config_parse(const char *text, dconv1d_config *config, char *why, size_t why_len);
+/* The plan a valid config gives one pass on shape, as a key: equal keys run
+ * the same loops and kernels (blocks as the plan clamps and pads them, the
+ * weight pass's tap tiles counted as the plan counts them, loops of extent 1
+ * dropped from the order). Returns the length it needed, like snprintf, or
+ * -1 for NULL arguments or an invalid shape or pass. For a tuner's de-duplication. */
+int dconv1d_config_plan_key(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_config *config, char *buf,
+                            size_t len);
 
 /* ---- names, shared with every tool, log, CSV and plot ------------------- */
 const char *dconv1d_pass_name(dconv1d_pass pass);    /* "fwd", "bwd_data", "bwd_weight" */

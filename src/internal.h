@@ -174,8 +174,10 @@ int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const
 int64_t dc_wu_padded_vectors(int64_t extent);
 
 /* The weight pass's loop extents under config (tap tiles, K blocks, C
- * blocks: the nest's dims), as its plan will have them. */
-void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS]);
+ * blocks: the nest's dims), as its plan will have them, and (blocks, may be
+ * NULL) the taps, filters and channels each of them holds. */
+void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS],
+                        int64_t blocks[DC_NEST_DIMS]);
 
 /* Whether the weight pass's default vectorises along the channels rather
  * than the filters (its tap tiles' direction where it takes them, else the

@@ -80,37 +80,31 @@ static inline __attribute__((always_inline, target("avx512f"))) void tap_tile_bo
 }
 
 typedef void (*tap_tile_fn)(const dc_tap_tile_args *);
+typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
+
+/* G(F, T) for T = 1 .. N: the instances of a tile family with F fixed, and
+ * the rows of its table (kept by hand: clang-format cannot lay these out). */
+/* clang-format off */
+#define UP_TO_3(G, F)  G(F, 1) G(F, 2) G(F, 3)
+#define UP_TO_4(G, F)  UP_TO_3(G, F) G(F, 4)
+#define UP_TO_6(G, F)  UP_TO_4(G, F) G(F, 5) G(F, 6)
+#define UP_TO_8(G, F)  UP_TO_6(G, F) G(F, 7) G(F, 8)
+#define UP_TO_12(G, F) UP_TO_8(G, F) G(F, 9) G(F, 10) G(F, 11) G(F, 12)
+#define UP_TO_24(G, F) UP_TO_12(G, F) G(F, 13) G(F, 14) G(F, 15) G(F, 16) G(F, 17) G(F, 18) \
+                       G(F, 19) G(F, 20) G(F, 21) G(F, 22) G(F, 23) G(F, 24)
+/* clang-format on */
 
 #define TILE(F, T)                                                                                                     \
   static __attribute__((target("avx512f"))) void tile_##F##_##T(const dc_tap_tile_args *t) { tap_tile_body(t, F, T); }
-#define TAPS_UP_TO_3(F) TILE(F, 1) TILE(F, 2) TILE(F, 3)
-#define TAPS_UP_TO_4(F) TAPS_UP_TO_3(F) TILE(F, 4)
-#define TAPS_UP_TO_6(F) TAPS_UP_TO_4(F) TILE(F, 5) TILE(F, 6)
-#define TAPS_UP_TO_8(F) TAPS_UP_TO_6(F) TILE(F, 7) TILE(F, 8)
-#define TAPS_UP_TO_12(F) TAPS_UP_TO_8(F) TILE(F, 9) TILE(F, 10) TILE(F, 11) TILE(F, 12)
-#define TAPS_UP_TO_24(F)                                                                                               \
-  TAPS_UP_TO_12(F)                                                                                                     \
-  TILE(F, 13)                                                                                                          \
-  TILE(F, 14)                                                                                                          \
-  TILE(F, 15)                                                                                                          \
-  TILE(F, 16) TILE(F, 17) TILE(F, 18) TILE(F, 19) TILE(F, 20) TILE(F, 21) TILE(F, 22) TILE(F, 23) TILE(F, 24)
-TAPS_UP_TO_24(1)
-TAPS_UP_TO_12(2)
-TAPS_UP_TO_8(3)
-TAPS_UP_TO_6(4)
-TAPS_UP_TO_4(5)
-TAPS_UP_TO_4(6)
-TAPS_UP_TO_3(7)
-TAPS_UP_TO_3(8)
-
-#define ROW3(F) tile_##F##_1, tile_##F##_2, tile_##F##_3
-#define ROW4(F) ROW3(F), tile_##F##_4
-#define ROW6(F) ROW4(F), tile_##F##_5, tile_##F##_6
-#define ROW8(F) ROW6(F), tile_##F##_7, tile_##F##_8
-#define ROW12(F) ROW8(F), tile_##F##_9, tile_##F##_10, tile_##F##_11, tile_##F##_12
-#define ROW24(F)                                                                                                       \
-  ROW12(F), tile_##F##_13, tile_##F##_14, tile_##F##_15, tile_##F##_16, tile_##F##_17, tile_##F##_18, tile_##F##_19,   \
-      tile_##F##_20, tile_##F##_21, tile_##F##_22, tile_##F##_23, tile_##F##_24
+#define TILE_NAME(F, T) tile_##F##_##T,
+UP_TO_24(TILE, 1)
+UP_TO_12(TILE, 2)
+UP_TO_8(TILE, 3)
+UP_TO_6(TILE, 4)
+UP_TO_4(TILE, 5)
+UP_TO_4(TILE, 6)
+UP_TO_3(TILE, 7)
+UP_TO_3(TILE, 8)
 
 /* The filter-vector form: VECTORS (1 or 2) and TAPS constant likewise. */
 static inline __attribute__((always_inline, target("avx512f"))) void
@@ -140,35 +134,22 @@ tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) 
     for (int v = 0; v < VECTORS; ++v) _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + 16 * v, acc[s * VECTORS + v]);
 }
 
-typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
 #define TILE_K(V, T)                                                                                                   \
   static __attribute__((target("avx512f"))) void tile_k##V##_##T(const dc_tap_tile_k_args *t) {                        \
     tap_tile_k_body(t, V, T);                                                                                          \
   }
-#define TILE_K_UP_TO_12(V)                                                                                             \
-  TILE_K(V, 1)                                                                                                         \
-  TILE_K(V, 2)                                                                                                         \
-  TILE_K(V, 3)                                                                                                         \
-  TILE_K(V, 4) TILE_K(V, 5) TILE_K(V, 6) TILE_K(V, 7) TILE_K(V, 8) TILE_K(V, 9) TILE_K(V, 10) TILE_K(V, 11)            \
-      TILE_K(V, 12)
-TILE_K_UP_TO_12(1)
-TILE_K_UP_TO_12(2)
-TILE_K(1, 13)
-TILE_K(1, 14)
-TILE_K(1, 15)
-TILE_K(1, 16) TILE_K(1, 17) TILE_K(1, 18) TILE_K(1, 19) TILE_K(1, 20) TILE_K(1, 21) TILE_K(1, 22) TILE_K(1, 23)
-    TILE_K(1, 24)
-#define ROW_K12(V)                                                                                                     \
-  tile_k##V##_1, tile_k##V##_2, tile_k##V##_3, tile_k##V##_4, tile_k##V##_5, tile_k##V##_6, tile_k##V##_7,             \
-      tile_k##V##_8, tile_k##V##_9, tile_k##V##_10, tile_k##V##_11, tile_k##V##_12
-        static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {
-            {ROW_K12(1), tile_k1_13, tile_k1_14, tile_k1_15, tile_k1_16, tile_k1_17, tile_k1_18, tile_k1_19, tile_k1_20,
-             tile_k1_21, tile_k1_22, tile_k1_23, tile_k1_24},
-            {ROW_K12(2)}};
+#define TILE_K_NAME(V, T) tile_k##V##_##T,
+UP_TO_24(TILE_K, 1)
+UP_TO_12(TILE_K, 2)
+
+/* [vectors - 1][taps - 1]; NULL past dc_tap_tile_k_max_taps(vectors) */
+static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {{UP_TO_24(TILE_K_NAME, 1)},
+                                                                   {UP_TO_12(TILE_K_NAME, 2)}};
 
 /* [filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
 static const tap_tile_fn tiles[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
-    {ROW24(1)}, {ROW12(2)}, {ROW8(3)}, {ROW6(4)}, {ROW4(5)}, {ROW4(6)}, {ROW3(7)}, {ROW3(8)}};
+    {UP_TO_24(TILE_NAME, 1)}, {UP_TO_12(TILE_NAME, 2)}, {UP_TO_8(TILE_NAME, 3)}, {UP_TO_6(TILE_NAME, 4)},
+    {UP_TO_4(TILE_NAME, 5)},  {UP_TO_4(TILE_NAME, 6)},  {UP_TO_3(TILE_NAME, 7)}, {UP_TO_3(TILE_NAME, 8)}};
 #endif
 
 int dc_tap_tile_max_taps(int filters) {

@@ -251,7 +251,7 @@ static int64_t loop_extent(const dconv1d_shape *s, const dconv1d_config *config,
   const int64_t out_ch = pass == DCONV1D_FWD ? s->k : s->c, out_block = pass == DCONV1D_FWD ? pc->k_block : pc->c_block;
   if (pass == DCONV1D_BWD_WEIGHT && letter != 'w') {
     int64_t extents[DC_NEST_DIMS];
-    dc_wu_nest_extents(s, config, extents);
+    dc_wu_nest_extents(s, config, extents, NULL);
     return extents[letter == 's' ? 0 : letter == 'k' ? 1 : 2];
   }
   switch (letter) {

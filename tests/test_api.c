@@ -243,6 +243,31 @@ static void test_config_validation(void) {
 
 /* form=taps: FP32 only, at most 8 filters per tile along the channels and
  * 32 along the filters; the default takes it for narrow C and K, or few C. */
+/* Plan keys: equal where the plan is the same, different where it is not. */
+static void test_plan_keys(void) {
+  dconv1d_shape sh = base_shape();
+  sh.w = 1000;
+  dconv1d_config a, b;
+  char key_a[128], key_b[128];
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &a), DCONV1D_OK);
+  CHECK_EQ_INT(a.wu_formulation, DCONV1D_WU_TAP_TILES);
+  b = a;
+  b.bwd_weight.c_block = 16; /* 15 channels padded to one vector either way */
+  b.fwd.k_block = 64;        /* all of K = 15 either way */
+  for (int pass = 0; pass < 3; ++pass) {
+    CHECK(dconv1d_config_plan_key(&sh, (dconv1d_pass)pass, &a, key_a, sizeof key_a) > 0);
+    CHECK(dconv1d_config_plan_key(&sh, (dconv1d_pass)pass, &b, key_b, sizeof key_b) > 0);
+    CHECK(strcmp(key_a, key_b) == 0);
+  }
+  b.bwd_weight.k_block = 5; /* three tiles of 5 filters, not 8 + 7 */
+  dconv1d_config_plan_key(&sh, DCONV1D_BWD_WEIGHT, &b, key_b, sizeof key_b);
+  CHECK(strcmp(key_a, key_b) != 0);
+  CHECK_EQ_INT(dconv1d_config_plan_key(NULL, DCONV1D_FWD, &a, key_a, sizeof key_a), -1);
+  CHECK_EQ_INT(dconv1d_config_plan_key(&sh, (dconv1d_pass)7, &a, key_a, sizeof key_a), -1);
+  CHECK_EQ_INT(dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, NULL, 5), -1);
+  CHECK(dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, NULL, 0) > 0);
+}
+
 static void test_tap_tiles_config(void) {
   dconv1d_shape sh = base_shape();
   sh.w = 1000;
@@ -392,6 +417,7 @@ int main(void) {
   test_config_validation();
   test_config_text();
   test_tap_tiles_config();
+  test_plan_keys();
   test_bf16_rounding();
   return check_report("test_api");
 }

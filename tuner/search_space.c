@@ -45,30 +45,6 @@ static dconv1d_pass_config *part(dconv1d_config *c, dconv1d_pass pass) {
   return pass == DCONV1D_FWD ? &c->fwd : pass == DCONV1D_BWD_DATA ? &c->bwd_data : &c->bwd_weight;
 }
 
-/* The effective plan a config gives this pass on this shape, as text:
- * blocks clamped to the extents, loops of extent 1 dropped from the order. */
-static void effective_key(const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c, char *key, size_t len) {
-  const dconv1d_pass_config *pc = part((dconv1d_config *)c, pass);
-  const int64_t q = dconv1d_out_width(sh), out_width = pass == DCONV1D_BWD_DATA ? sh->w : q;
-  const int64_t wb = pc->width_block < out_width ? pc->width_block : out_width;
-  const int64_t blocks = (out_width + wb - 1) / wb;
-  const int64_t kb = pc->k_block < sh->k ? pc->k_block : sh->k, cb = pc->c_block < sh->c ? pc->c_block : sh->c;
-  const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > blocks ? blocks : pc->chunk_blocks;
-  const char *letters = pass == DCONV1D_BWD_WEIGHT ? "skc" : "nwk";
-  const int64_t out_channels = pass == DCONV1D_FWD ? sh->k : sh->c, out_block = pass == DCONV1D_FWD ? kb : cb;
-  int64_t extents[3] = {sh->n, blocks, (out_channels + out_block - 1) / out_block};
-  if (pass == DCONV1D_BWD_WEIGHT)
-    extents[0] = sh->s, extents[1] = (sh->k + kb - 1) / kb, extents[2] = (sh->c + cb - 1) / cb;
-  char order[8] = "";
-  for (int i = 0, n = 0; pc->loop_order[i]; ++i) {
-    const char *at = strchr(letters, tolower((unsigned char)pc->loop_order[i]));
-    if (at && extents[at - letters] > 1) order[n++] = pc->loop_order[i], order[n] = '\0';
-  }
-  snprintf(key, len, "%lld/%lld/%lld/%lld/%d/%d/%s/%d/%d", (long long)wb, (long long)kb, (long long)cb,
-           (long long)chunk, pc->direct_input, pc->vector_channels, order,
-           pass == DCONV1D_BWD_WEIGHT ? c->wu_formulation : 0, pass == DCONV1D_BWD_WEIGHT ? c->wu_reduction : 0);
-}
-
 typedef struct {
   dconv1d_config *configs;
   char (*keys)[96];
@@ -78,7 +54,7 @@ typedef struct {
 static void add(collector *col, const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c) {
   if (dconv1d_config_validate(sh, c, NULL, 0) != DCONV1D_OK) return;
   char key[96];
-  effective_key(sh, pass, c, key, sizeof key);
+  dconv1d_config_plan_key(sh, pass, c, key, sizeof key);
   for (int i = 0; i < col->count; ++i)
     if (!strcmp(col->keys[i], key)) return;
   if (col->count == col->capacity) {
