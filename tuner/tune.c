@@ -198,8 +198,10 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
 }
 
 /* ---- one key ----------------------------------------------------------------------- */
+/* header_pending: this thread count's header is not in the log yet; it goes in before the first key
+ * tuned, so a run that skips every key leaves the log (a tracked file) as it was. */
 static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *prov, const dconv1d_shape *shape,
-                    dconv1d_pass pass, int index, int total) {
+                    dconv1d_pass pass, int index, int total, int *header_pending) {
   char descriptor[96], key[160], why[512];
   dconv1d_shape_print(shape, descriptor, sizeof descriptor);
   snprintf(key, sizeof key, "%s/%s/%s/threads:%d", descriptor, dconv1d_pass_name(pass),
@@ -207,6 +209,10 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
   if (dc_tune_log_finished(log, key)) {
     fprintf(stderr, "%s: already tuned in %s, skipped\n", key, o->log_path);
     return 0;
+  }
+  if (*header_pending) {
+    dc_tune_log_header(log, prov, dc_strategy_name(o->strategy), o->budget);
+    *header_pending = 0;
   }
   const double started = dc_now_seconds();
   /* "the default" is the heuristic config (candidate 0), never the tuned
@@ -391,14 +397,14 @@ static int tune_all(options *o_in) {
   for (int t = 0; t < sw.nthreads; ++t) {
     dc_provenance prov; /* the peak is measured at each thread count */
     dc_provenance_collect(&prov, sw.threads[t]);
-    dc_tune_log_header(&log, &prov, dc_strategy_name(o.strategy), o.budget);
+    int header_pending = 1;
     for (int s = 0; s < sw.nshapes; ++s)
       for (int d = 0; d < o.ndtypes; ++d)
         for (int p = 0; p < o.npasses; ++p, ++index) {
           dconv1d_shape shape = sw.shapes[s];
           shape.dtype = o.dtypes[d];
           shape.threads = prov.threads;
-          failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total) != 0;
+          failures += tune_key(&o, &log, &prov, &shape, (dconv1d_pass)o.passes[p], index, total, &header_pending) != 0;
         }
   }
   dc_sweep_free(&sw);
