@@ -33,11 +33,13 @@ static dconv1d_status plan_layer(dconv1d_layer *layer) {
                       ? layer->fwd.thread_scratch_bytes
                       : layer->bwd_data.thread_scratch_bytes;
   layer->thread_scratch_stride = stride;
-  /* The threads' scratch starts on a (huge) page boundary of its own, so where it lies does not
-   * move with the other buffers' sizes: at 2 threads, the AtacWorks forward pass ran at 0.72x
-   * oneDNN with one weight-pass config and 1.02x with another, the only difference being that
-   * the scratch started 1.5 MiB into a 2 MiB page instead of 1.3 MiB (found by padding it). */
-  if (arena.used < SIZE_MAX / 4) arena.used = (arena.used + huge_page - 1) / huge_page * huge_page;
+  /* Past the first (huge) page, the threads' scratch starts on a page boundary of its own, so where
+   * it lies does not move with the other buffers' sizes: at 2 threads, the AtacWorks forward pass
+   * ran at 0.72x oneDNN with one weight-pass config and 1.02x with another, the only difference
+   * being that the scratch started 1.5 MiB into a 2 MiB page instead of 1.3 MiB (found by padding
+   * it). A small layer keeps everything in one page rather than touch a second one. */
+  if (arena.used > huge_page && arena.used < SIZE_MAX / 4)
+    arena.used = (arena.used + huge_page - 1) / huge_page * huge_page;
   size_t thread_scratch_at = dc_arena_take(&arena, dc_bytes((int64_t)stride, layer->threads, 1));
   if (arena.used >= SIZE_MAX / 2 || !(layer->arena = arena_alloc(arena.used))) return DCONV1D_ERR_NO_MEMORY;
   layer->fwd.weights = layer->arena + layer->fwd.weights_at;
