@@ -118,9 +118,23 @@ static int gemm_prefers_channel_vectors(const dconv1d_shape *shape) {
   return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.25 * lane_share(shape->k);
 }
 
-int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
+int dc_wu_default_vector(const dconv1d_shape *shape) {
   const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
+  if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) return DCONV1D_WU_VECTOR_PIXELS;
   return tap_tiles ? tap_tiles == DC_TAP_TILES_ALONG_CHANNELS : gemm_prefers_channel_vectors(shape);
+}
+
+/* Along the pixels, measured against the rule before it (1 thread, x read in
+ * place): C = 12, K = 8, S = 9: 1.49x; C = 9, K = 3, S = 33: 2.1x; C = 1,
+ * K = 15, S = 51: 1.6x; C = 4, K = 32, S = 33: 1.36x; C = K = 24, S = 9,
+ * C = 24, K = 8, S = 33 and C = 8, K = 32, S = 9: 1.1-1.3x; C = 48, K = 24,
+ * S = 9: 1.09x; C = 1, K = 64, S = 51 (against the filter-vector tiles): 1.2x;
+ * C = K = 15 or 16, S = 51: even. Behind: C = 32, K = 12, S = 33 (0.86x),
+ * C = 8, K = 64, S = 51 (0.91x), and wide layers (C = K = 64, 0.7x; C = 96,
+ * K = 24, S = 64), where the GEMM's tile fills its lanes and the 16 partial
+ * sums per weight (64 bytes each) outgrow the caches. */
+static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
+  return shape->c * shape->s <= 800 && shape->c * shape->k * shape->s <= 16384 && dc_min(shape->c, shape->k) < 32;
 }
 
 /* Measured on this VM against the GEMM forms (the default before), 1 thread.
@@ -134,9 +148,29 @@ int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape) {
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (shape->dtype != DCONV1D_F32 || shape->s < 2) return 0;
-  if (shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k))
-    return DC_TAP_TILES_ALONG_CHANNELS;
+  const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);
+  /* C = 15 or 16 fill the channel vectors: the pixel ones ran even there */
+  if (channel_tiles && lane_share(shape->c) >= 0.9) return DC_TAP_TILES_ALONG_CHANNELS;
+  if (prefers_pixel_tap_tiles(shape)) return DC_TAP_TILES_ALONG_PIXELS;
+  if (channel_tiles) return DC_TAP_TILES_ALONG_CHANNELS;
   return shape->c <= 4 ? DC_TAP_TILES_ALONG_FILTERS : 0;
+}
+
+/* Filters per pixel-vector tap tile: the most FMAs per load (kb*T / (kb + T)
+ * for T taps a tile) after the padding of K to whole kb and of S to whole tiles
+ * (C = K = 15, S = 51: 5 filters x 4 taps, 1.15x faster than 8 x 3). */
+static int64_t pixel_tap_tile_filters(int64_t k, int64_t s) {
+  int64_t best = 1;
+  double best_score = 0.0, best_fill = 0.0;
+  for (int64_t kb = 1; kb <= dc_min(k, DC_TAP_TILE_MAX_FILTERS); ++kb) {
+    const int64_t max_taps = dc_tap_tile_max_taps((int)kb), tiles = dc_div_up(s, max_taps);
+    const int64_t taps = dc_div_up(s, tiles);
+    const double fill = (double)k / (double)dc_round_up(k, kb) * (double)s / (double)(tiles * taps);
+    const double score = fill * (double)(kb * taps) / (double)(kb + taps);
+    if (score > best_score * 1.0001 || (score > best_score * 0.9999 && fill > best_fill)) /* ties: less padding */
+      best = kb, best_score = score, best_fill = fill;
+  }
+  return best;
 }
 
 /* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
@@ -163,11 +197,15 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   dc_choose_conv_kernel(shape, DCONV1D_FWD, &config->fwd);
   dc_choose_conv_kernel(shape, DCONV1D_BWD_DATA, &config->bwd_data);
   config->bwd_weight = pass_config(256, dc_min(shape->k, 64), dc_min(shape->c, 64), wu_chunk_blocks(shape, 256), "Skc");
-  config->bwd_weight.vector_channels = dc_wu_prefers_channel_vectors(shape);
+  config->bwd_weight.vector_channels = dc_wu_default_vector(shape);
   const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
   config->wu_formulation = tap_tiles ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
+  if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
+    config->bwd_weight.k_block = pixel_tap_tile_filters(shape->k, shape->s);
+    config->bwd_weight.chunk_blocks = 4;
+  }
   /* Too few tiles to share out evenly: split the width. */
   config->wu_reduction = wu_tiles(shape, config) >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
@@ -196,8 +234,12 @@ static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass 
     return invalid(why, why_len, "%s.direct_input = %lld must be 0 or 1", name, pc->direct_input);
   if (pc->direct_input && pass == DCONV1D_BWD_WEIGHT)
     return invalid(why, why_len, "%s.direct_input = %lld: the weight pass always packs its panels", name, 1);
-  if (pc->vector_channels != 0 && pc->vector_channels != 1)
-    return invalid(why, why_len, "%s.vector_channels = %lld must be 0 or 1", name, pc->vector_channels);
+  const int max_vector = pass == DCONV1D_BWD_WEIGHT ? DCONV1D_WU_VECTOR_PIXELS : 1;
+  if (pc->vector_channels < 0 || pc->vector_channels > max_vector)
+    return invalid(why, why_len,
+                   pass == DCONV1D_BWD_WEIGHT ? "%s.vector_channels = %lld must be 0, 1 or 2"
+                                              : "%s.vector_channels = %lld must be 0 or 1",
+                   name, pc->vector_channels);
   if (memchr(pc->loop_order, '\0', DCONV1D_ORDER_MAX) == NULL)
     return invalid(why, why_len, "%s.loop_order is not NUL-terminated%.0lld", name, 0);
   if (dc_nest_parse(pc->loop_order, pass_letters[pass], need_parallel, &nest, reason, sizeof reason) != 0) {
@@ -229,12 +271,16 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      "%s.loop_order: with reduce=private threads split the width, so the tile "
                      "loops must be lowercase%.0lld",
                      "bwd_weight", 0);
+  if (config->bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS && config->wu_formulation != DCONV1D_WU_TAP_TILES)
+    return invalid(why, why_len, "%s.vector_channels = %lld (vec=px) needs form=taps", "bwd_weight",
+                   DCONV1D_WU_VECTOR_PIXELS);
   if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
     const int64_t filters = dc_min(config->bwd_weight.k_block, shape->k); /* a block >= K means all of K */
     if (shape->dtype != DCONV1D_F32)
       return invalid(why, why_len, "%s.wu_formulation = taps needs FP32%.0lld", "bwd_weight", 0);
     if (config->bwd_weight.vector_channels && filters > DC_TAP_TILE_MAX_FILTERS)
-      return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=c holds at most 8 filters in its tile",
+      return invalid(why, why_len,
+                     "%s.k_block = %lld: form=taps with vec=c or vec=px holds at most 8 filters in its tile",
                      "bwd_weight", config->bwd_weight.k_block);
     if (!config->bwd_weight.vector_channels && filters > 32)
       return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=k holds at most 32 filters in its tile",
@@ -249,7 +295,7 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      config->fwd.vector_channels ? "fwd" : "bwd_data", 1);
     if (config->bwd_weight.vector_channels)
       return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the filters only", "bwd_weight",
-                     1);
+                     config->bwd_weight.vector_channels);
     /* BF16 reduces in pairs along the GEMM's k: the reduced dimension's block must be even. */
     if (config->fwd.c_block % 2)
       return invalid(why, why_len, "%s.c_block = %lld must be even for bf16", "fwd", config->fwd.c_block);
@@ -317,9 +363,10 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
     const dconv1d_pass_config *pc = pcs[pass];
     const int conv = pass != DCONV1D_BWD_WEIGHT;
     const char *input = !conv ? "" : pc->direct_input ? ",in=direct" : ",in=panel";
-    const char *vector = conv                  ? (pc->vector_channels ? ",vec=ch" : ",vec=px")
-                         : pc->vector_channels ? ",vec=c"
-                                               : ",vec=k";
+    static const char *const wu_vectors[] = {",vec=k", ",vec=c", ",vec=px"};
+    const char *vector =
+        conv ? (pc->vector_channels ? ",vec=ch" : ",vec=px")
+             : wu_vectors[pc->vector_channels >= 0 && pc->vector_channels <= 2 ? pc->vector_channels : 0];
     snprintf(text, sizeof text, "%s%s:wb=%lld,kb=%lld,cb=%lld,chunk=%lld%s%s,order=%.*s", pass ? " " : "",
              dconv1d_pass_name((dconv1d_pass)pass), (long long)pc->width_block, (long long)pc->k_block,
              (long long)pc->c_block, (long long)pc->chunk_blocks, input, vector, DCONV1D_ORDER_MAX, pc->loop_order);
@@ -404,11 +451,11 @@ static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_co
     if (!pc->vector_channels && !take(cur, ",vec=px") && strncmp(cur->at, ",vec=", 5) == 0)
       return parse_error(cur, "expected ',vec=px' or ',vec=ch'");
   } else { /* optional likewise: filters */
-    pc->vector_channels = take(cur, ",vec=c,");
-    if (pc->vector_channels)
+    pc->vector_channels = take(cur, ",vec=px") ? DCONV1D_WU_VECTOR_PIXELS : take(cur, ",vec=c,");
+    if (pc->vector_channels == 1)
       cur->at -= 1; /* leave the comma for ',order=' */
-    else if (!take(cur, ",vec=k") && strncmp(cur->at, ",vec=", 5) == 0)
-      return parse_error(cur, "expected ',vec=k' or ',vec=c'");
+    else if (!pc->vector_channels && !take(cur, ",vec=k") && strncmp(cur->at, ",vec=", 5) == 0)
+      return parse_error(cur, "expected ',vec=k', ',vec=c' or ',vec=px'");
   }
   if (!take(cur, ",order=")) return parse_error(cur, "expected ',order='");
   return parse_word(cur, pc->loop_order, sizeof pc->loop_order);

@@ -72,6 +72,7 @@ typedef struct {
  * Block sizes are clamped to the tensor extents; BF16 needs even blocks on
  * every dimension that the hardware reduces over in pairs. */
 #define DCONV1D_ORDER_MAX 8
+#define DCONV1D_WU_VECTOR_PIXELS 2 /* bwd_weight.vector_channels: the tap tiles run along the pixels */
 
 typedef struct {
   int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
@@ -97,6 +98,9 @@ typedef struct {
    * floats, wasteful when it is not.
    * bwd_weight: 0 = filters (m = K block, n = C block). 1 = input channels
    * (m = C block, n = K block, x packed transposed): for narrow K.
+   * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
+   * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
+   * on a channel or filter count that is not a multiple of 16.
    * Must be 0 for BF16 (the backend's BF16 GEMM cannot read B transposed,
    * and its VNNI pairs cannot follow an odd tap shift). */
   int vector_channels;

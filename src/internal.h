@@ -123,6 +123,7 @@ typedef struct {
   dconv1d_dtype dtype;
   int64_t images, channels, filters, in_width, out_width, taps, dilation, pad_l;
   int vector_channels;     /* GEMM m runs over channels, not filters */
+  int vector_pixels;       /* tap tiles along the pixels: accumulators of 16 partial sums */
   int64_t filters_padded;  /* filters, padded to whole vectors when they are the GEMM's m */
   int64_t channels_padded; /* channels, padded likewise when they are the GEMM's m */
   int64_t width_block, k_block, c_block;
@@ -179,14 +180,14 @@ int64_t dc_wu_padded_vectors(int64_t extent);
 void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config, int64_t extents[DC_NEST_DIMS],
                         int64_t blocks[DC_NEST_DIMS]);
 
-/* Whether the weight pass's default vectorises along the channels rather
- * than the filters (its tap tiles' direction where it takes them, else the
- * GEMM's: m = C); tuned rows that disagree with it are not lent to the shape. */
-int dc_wu_prefers_channel_vectors(const dconv1d_shape *shape);
+/* What the weight pass's default vectorises along: its tap tiles' direction
+ * where it takes them, else the GEMM's (1: m = C, 0: m = K); tuned rows that
+ * disagree with it are not lent to the shape. */
+int dc_wu_default_vector(const dconv1d_shape *shape); /* bwd_weight.vector_channels: 0, 1 or 2 (pixels) */
 /* Whether the weight pass's default is the tap tiles (formulation taps): 0
- * (the GEMM forms), along the channels for narrow C and K, or along the
- * filters for very few channels. */
-enum { DC_TAP_TILES_ALONG_CHANNELS = 1, DC_TAP_TILES_ALONG_FILTERS = 2 };
+ * (the GEMM forms), along the pixels for small layers, along the channels for
+ * narrow C and K, or along the filters for very few channels. */
+enum { DC_TAP_TILES_ALONG_CHANNELS = 1, DC_TAP_TILES_ALONG_FILTERS = 2, DC_TAP_TILES_ALONG_PIXELS = 3 };
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape);
 
 /* Writes a tile of channels x pixels from the FP32 accumulator to out (the
@@ -248,6 +249,24 @@ int dc_tap_tile_k_max_taps(int vectors); /* 0 unless vectors is 1 or 2 */
 void dc_tap_tile_k(const dc_tap_tile_k_args *tile);
 void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *tile);
 int dc_tap_tile_k_vector(const dc_tap_tile_k_args *tile);
+/* The same vectorised along the pixels (vec=px), one input channel, each
+ * accumulator a vector of 16 partial sums (lane = pixel % 16, summed when the
+ * pass finishes):
+ * acc[s*acc_tap_ld + k*acc_filter_ld + lane] (+)= sum_{q < len, q % 16 = lane} x[q + s*dilation] * dy[k*dy_ld + q]
+ * for s < tap_count, k < filter_count, with the limits of dc_tap_tile_max_taps. */
+typedef struct {
+  float *acc;
+  int64_t acc_tap_ld, acc_filter_ld; /* floats between taps, between filters */
+  const float *x;                    /* the channel's pixel 0 of tap 0 */
+  int64_t dilation;                  /* pixels per tap */
+  const float *dy;                   /* filter 0, pixel 0 */
+  int64_t dy_ld, len;                /* floats per filter; pixels reduced */
+  int tap_count, filter_count;
+  int accumulate;
+} dc_tap_tile_px_args;
+void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
+void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
+int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

@@ -46,6 +46,17 @@ void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *t) {
     }
 }
 
+void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *t) {
+  for (int s = 0; s < t->tap_count; ++s)
+    for (int k = 0; k < t->filter_count; ++k) {
+      float *acc = t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld;
+      float sum[16];
+      for (int lane = 0; lane < 16; ++lane) sum[lane] = t->accumulate ? acc[lane] : 0.0f;
+      for (int64_t q = 0; q < t->len; ++q) sum[q % 16] += t->x[q + s * t->dilation] * t->dy[k * t->dy_ld + q];
+      memcpy(acc, sum, sizeof sum);
+    }
+}
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_TAP_TILE 1
@@ -81,6 +92,7 @@ static inline __attribute__((always_inline, target("avx512f"))) void tap_tile_bo
 
 typedef void (*tap_tile_fn)(const dc_tap_tile_args *);
 typedef void (*tap_tile_k_fn)(const dc_tap_tile_k_args *);
+typedef void (*tap_tile_px_fn)(const dc_tap_tile_px_args *);
 
 /* G(F, T) for T = 1 .. N: the instances of a tile family with F fixed, and
  * the rows of its table (kept by hand: clang-format cannot lay these out). */
@@ -142,6 +154,85 @@ tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) 
 UP_TO_24(TILE_K, 1)
 UP_TO_12(TILE_K, 2)
 
+/* One step of 16 pixels of the pixel-vector tile (mask: the pixels inside
+ * len). The smaller of the two operand sets is loaded into registers first
+ * and the other streamed one vector at a time; the empty asm keeps GCC from
+ * folding a load into each FMA that uses it, which reloaded x once per
+ * filter and halved the speed. */
+static inline __attribute__((always_inline, target("avx512f"))) void
+tap_tile_px_step(__m512 *acc, const float *x, int64_t dilation, const float *dy, int64_t dy_ld, __mmask16 mask,
+                 const int FILTERS, const int TAPS) {
+  __m512 held[DC_TAP_TILE_MAX_FILTERS];
+  if (FILTERS <= TAPS) {
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k) {
+      held[k] = _mm512_maskz_loadu_ps(mask, dy + k * dy_ld);
+      __asm__("" : "+v"(held[k]));
+    }
+#pragma GCC unroll 24
+    for (int s = 0; s < TAPS; ++s) {
+      __m512 xv = _mm512_maskz_loadu_ps(mask, x + s * dilation);
+      __asm__("" : "+v"(xv));
+#pragma GCC unroll 8
+      for (int k = 0; k < FILTERS; ++k) acc[s * FILTERS + k] = _mm512_fmadd_ps(xv, held[k], acc[s * FILTERS + k]);
+    }
+    return;
+  }
+#pragma GCC unroll 8
+  for (int s = 0; s < TAPS; ++s) {
+    held[s] = _mm512_maskz_loadu_ps(mask, x + s * dilation);
+    __asm__("" : "+v"(held[s]));
+  }
+#pragma GCC unroll 8
+  for (int k = 0; k < FILTERS; ++k) {
+    __m512 dv = _mm512_maskz_loadu_ps(mask, dy + k * dy_ld);
+    __asm__("" : "+v"(dv));
+#pragma GCC unroll 8
+    for (int s = 0; s < TAPS; ++s) acc[s * FILTERS + k] = _mm512_fmadd_ps(held[s], dv, acc[s * FILTERS + k]);
+  }
+}
+
+static inline __attribute__((always_inline, target("avx512f"))) void
+tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS) {
+  __m512 acc[DC_TAP_TILE_ACCUMULATORS];
+#pragma GCC unroll 24
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k)
+      acc[s * FILTERS + k] =
+          t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld) : _mm512_setzero_ps();
+  int64_t q = 0;
+  for (; q + 16 <= t->len; q += 16)
+    tap_tile_px_step(acc, t->x + q, t->dilation, t->dy + q, t->dy_ld, 0xffff, FILTERS, TAPS);
+  if (q < t->len)
+    tap_tile_px_step(acc, t->x + q, t->dilation, t->dy + q, t->dy_ld, (__mmask16)((1u << (t->len - q)) - 1), FILTERS,
+                     TAPS);
+#pragma GCC unroll 24
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k)
+      _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld, acc[s * FILTERS + k]);
+}
+
+#define TILE_PX(F, T)                                                                                                  \
+  static __attribute__((target("avx512f"))) void tile_px##F##_##T(const dc_tap_tile_px_args *t) {                      \
+    tap_tile_px_body(t, F, T);                                                                                         \
+  }
+#define TILE_PX_NAME(F, T) tile_px##F##_##T,
+UP_TO_24(TILE_PX, 1)
+UP_TO_12(TILE_PX, 2)
+UP_TO_8(TILE_PX, 3)
+UP_TO_6(TILE_PX, 4)
+UP_TO_4(TILE_PX, 5)
+UP_TO_4(TILE_PX, 6)
+UP_TO_3(TILE_PX, 7)
+UP_TO_3(TILE_PX, 8)
+
+/* [filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
+static const tap_tile_px_fn tiles_px[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
+    {UP_TO_24(TILE_PX_NAME, 1)}, {UP_TO_12(TILE_PX_NAME, 2)}, {UP_TO_8(TILE_PX_NAME, 3)}, {UP_TO_6(TILE_PX_NAME, 4)},
+    {UP_TO_4(TILE_PX_NAME, 5)},  {UP_TO_4(TILE_PX_NAME, 6)},  {UP_TO_3(TILE_PX_NAME, 7)}, {UP_TO_3(TILE_PX_NAME, 8)}};
+
 /* [vectors - 1][taps - 1]; NULL past dc_tap_tile_k_max_taps(vectors) */
 static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {{UP_TO_24(TILE_K_NAME, 1)},
                                                                    {UP_TO_12(TILE_K_NAME, 2)}};
@@ -188,4 +279,19 @@ void dc_tap_tile_k(const dc_tap_tile_k_args *t) {
 
 void dc_tap_tile(const dc_tap_tile_args *t) {
   if (!dc_tap_tile_vector(t)) dc_tap_tile_scalar(t);
+}
+
+int dc_tap_tile_px_vector(const dc_tap_tile_px_args *t) {
+#ifdef DC_HAVE_AVX512_TAP_TILE
+  if (__builtin_cpu_supports("avx512f") && t->tap_count >= 1 && t->tap_count <= dc_tap_tile_max_taps(t->filter_count)) {
+    tiles_px[t->filter_count - 1][t->tap_count - 1](t);
+    return 1;
+  }
+#endif
+  (void)t;
+  return 0;
+}
+
+void dc_tap_tile_px(const dc_tap_tile_px_args *t) {
+  if (!dc_tap_tile_px_vector(t)) dc_tap_tile_px_scalar(t);
 }

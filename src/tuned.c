@@ -307,7 +307,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
       if (distance >= 0 && parallel_balance(shape, &trial, pass, threads) < min_balance) continue;
       if (distance >= 0 && pass == DCONV1D_BWD_WEIGHT &&
-          (trial.bwd_weight.vector_channels != dc_wu_prefers_channel_vectors(shape) ||
+          (trial.bwd_weight.vector_channels != dc_wu_default_vector(shape) ||
            (trial.wu_formulation == DCONV1D_WU_TAP_TILES) != (dc_wu_prefers_tap_tiles(shape) != 0)))
         continue; /* a weight row vectorised the other way, or tiled by taps or not, was measured for another kernel */
       best = row;

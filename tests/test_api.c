@@ -302,12 +302,28 @@ static void test_tap_tiles_config(void) {
   sh.c = 17;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
-  sh.c = 1, sh.k = 64; /* a 1 -> 64 first layer: tap tiles along the filters, two vectors each */
+  sh.c = 1, sh.k = 64; /* a 1 -> 64 first layer: tap tiles along the pixels, 6 filters x 4 taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && !cfg.bwd_weight.vector_channels);
-  CHECK_EQ_INT(cfg.bwd_weight.k_block, 32);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, 6);
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
-  sh.c = 8; /* no gain measured from 6 channels up */
+  cfg.bwd_weight.vector_channels = 0; /* along the filters: up to two vectors */
+  cfg.bwd_weight.k_block = 32;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK);
+  bad = cfg;
+  bad.bwd_weight.vector_channels = DCONV1D_WU_VECTOR_PIXELS; /* along the pixels: at most 8 filters */
+  check_rejected(&sh, &bad, "vec=px");
+  bad.bwd_weight.k_block = 8;
+  bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH; /* and tap tiles only */
+  check_rejected(&sh, &bad, "needs form=taps");
+  bad.wu_formulation = DCONV1D_WU_TAP_TILES;
+  bad.bwd_weight.vector_channels = 3;
+  check_rejected(&sh, &bad, "must be 0, 1 or 2");
+  sh.c = 8, sh.k = 12, sh.s = 9; /* a small layer: along the pixels, 6 filters x 3 taps */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, 6);
+  sh.k = 64, sh.s = 51; /* 8 -> 64 over 51 taps: the GEMM, whose tile fills its lanes */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
   sh.c = 1, sh.s = 1; /* a 1 x 1 layer has no taps to stack */

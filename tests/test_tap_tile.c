@@ -1,5 +1,5 @@
-/* The weight pass's tap tiles: every (filters, taps) instance of the AVX-512
- * path and the scalar path against a double-precision sum, starting from
+/* The weight pass's tap tiles, in all three directions: every instance of
+ * the AVX-512 path and the scalar path against a double-precision sum, starting from
  * zero and accumulating onto a tile that is already there, with odd widths,
  * dilations and strides, and the memory around the tile left untouched. */
 #include "check.h"
@@ -119,6 +119,48 @@ static int check_tile_k(int vectors, int taps, int64_t len, int64_t dilation, in
   return wrong;
 }
 
+/* The pixel-vector form: acc[s][k][16 partial sums, lane = pixel % 16] for one channel, x a row. */
+static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
+  const int64_t dy_ld = len + 5, acc_filter_ld = 19, acc_tap_ld = filters * acc_filter_ld + 3;
+  const int64_t x_count = len + (taps - 1) * dilation, acc_count = taps * acc_tap_ld;
+  buffers b = make_buffers(x_count, filters * dy_ld, acc_count);
+  const float *x = b.x, *dy = b.dy, *before = b.before;
+  float *acc = b.acc;
+  dc_tap_tile_px_args tile = {.acc = acc,
+                              .acc_tap_ld = acc_tap_ld,
+                              .acc_filter_ld = acc_filter_ld,
+                              .x = x,
+                              .dilation = dilation,
+                              .dy = dy,
+                              .dy_ld = dy_ld,
+                              .len = len,
+                              .tap_count = taps,
+                              .filter_count = filters,
+                              .accumulate = accumulate};
+  int wrong = 0;
+  if (vector) {
+    if (!dc_tap_tile_px_vector(&tile)) wrong = -1;
+  } else {
+    dc_tap_tile_px_scalar(&tile);
+  }
+  for (int64_t i = 0; i < acc_count && wrong >= 0; ++i) {
+    const int64_t s = i / acc_tap_ld, k = i % acc_tap_ld / acc_filter_ld, lane = i % acc_tap_ld % acc_filter_ld;
+    if (i % acc_tap_ld >= filters * acc_filter_ld || lane >= 16) {
+      wrong += acc[i] != before[i];
+      continue;
+    }
+    double sum = accumulate ? before[i] : 0.0, size = fabs(sum);
+    for (int64_t q = lane; q < len; q += 16) {
+      const double term = (double)x[q + s * dilation] * dy[k * dy_ld + q];
+      sum += term;
+      size += fabs(term);
+    }
+    wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
+  }
+  free_buffers(&b);
+  return wrong;
+}
+
 int main(void) {
   static const int64_t lens[] = {1, 17, 300}, dilations[] = {1, 3};
   int vector_ran = 0;
@@ -147,6 +189,20 @@ int main(void) {
               if (wrong)
                 fprintf(stderr, "vectors %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n", vectors, taps,
                         (long long)lens[l], (long long)dilations[d], accumulate, vector, wrong);
+              CHECK_EQ_INT(wrong, 0);
+            }
+  static const int64_t px_lens[] = {0, 5, 16, 47, 300};
+  for (int vector = 0; vector < 2; ++vector)
+    for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters)
+      for (int taps = 1; taps <= dc_tap_tile_max_taps(filters); ++taps)
+        for (int l = 0; l < 5; ++l)
+          for (int d = 0; d < 2; ++d)
+            for (int accumulate = 0; accumulate < 2; ++accumulate) {
+              const int wrong = check_tile_px(filters, taps, px_lens[l], dilations[d], accumulate, vector);
+              if (wrong < 0) continue;
+              if (wrong)
+                fprintf(stderr, "px filters %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n", filters, taps,
+                        (long long)px_lens[l], (long long)dilations[d], accumulate, vector, wrong);
               CHECK_EQ_INT(wrong, 0);
             }
   CHECK_EQ_INT(dc_tap_tile_k_max_taps(3), 0);

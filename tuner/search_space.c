@@ -13,8 +13,9 @@ static const int64_t channel_blocks[] = {0, 64, 32, 16, 8};
 static const int64_t conv_chunks[] = {0, 4, 16, 64};
 static const int64_t wu_chunks[] = {0, 2, 8, 32};
 static const int direct_inputs[] = {0, 1};
-static const int vector_channels[] = {0, 1};
-/* taps validates in FP32 only, with at most 8 filters per block (vec=c) or 32 (vec=k): add() drops the rest */
+static const int vector_channels[] = {0, 1, DCONV1D_WU_VECTOR_PIXELS}; /* the last: bwd_weight only */
+/* taps validates in FP32 only, with at most 8 filters per block (vec=c, vec=px) or 32 (vec=k), and vec=px
+ * with taps only: add() drops the rest */
 static const dconv1d_wu_formulation formulations[] = {DCONV1D_WU_BATCH_WIDTH, DCONV1D_WU_GEMM_PER_BLOCK,
                                                       DCONV1D_WU_TAP_TILES};
 static const dconv1d_wu_reduction reductions[] = {DCONV1D_WU_OWNER, DCONV1D_WU_PRIVATE};
@@ -70,6 +71,26 @@ static void add(collector *col, const dconv1d_shape *sh, dconv1d_pass pass, cons
   snprintf(col->keys[col->count++], sizeof *col->keys, "%s", key);
 }
 
+/* The pixel-vector tap tiles hold 1-8 filters, a range the block list
+ * above only touches at 8 (and K): every filter count, over the chunks,
+ * reductions and orders, with the default's other knobs (FP32 only:
+ * add() drops the rest). */
+static void add_pixel_tap_tiles(collector *col, const dconv1d_shape *sh, const dconv1d_config *base, char orders[][4],
+                                int norders) {
+  for (int64_t kb = 1; kb <= 8; ++kb)
+    for (int ch = 0; ch < COUNT(wu_chunks); ++ch)
+      for (int r = 0; r < COUNT(reductions); ++r)
+        for (int o = 0; o < norders; ++o) {
+          dconv1d_config c = *base;
+          c.wu_formulation = DCONV1D_WU_TAP_TILES, c.wu_reduction = reductions[r];
+          c.bwd_weight.vector_channels = DCONV1D_WU_VECTOR_PIXELS;
+          c.bwd_weight.k_block = kb;
+          if (wu_chunks[ch]) c.bwd_weight.chunk_blocks = wu_chunks[ch];
+          memcpy(c.bwd_weight.loop_order, orders[o], sizeof orders[o]);
+          add(col, sh, DCONV1D_BWD_WEIGHT, &c);
+        }
+}
+
 int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candidates *out) {
   dconv1d_config base;
   if (dconv1d_config_default(sh, &base) != DCONV1D_OK) return -1;
@@ -80,7 +101,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
   const int nwidths = wu ? COUNT(wu_width_blocks) : COUNT(conv_width_blocks);
   const int nchunks = wu ? COUNT(wu_chunks) : COUNT(conv_chunks);
   const int ndirect = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(direct_inputs);
-  const int nvector = sh->dtype == DCONV1D_BF16 ? 1 : COUNT(vector_channels);
+  const int nvector = sh->dtype == DCONV1D_BF16 ? 1 : wu ? COUNT(vector_channels) : COUNT(vector_channels) - 1;
   const int nforms = wu ? COUNT(formulations) : 1, nreduce = wu ? COUNT(reductions) : 1;
   char orders[48][4];
   const int norders = enumerate_orders(wu ? "skc" : "nwk", orders);
@@ -109,6 +130,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
                     if (wu) c.wu_formulation = formulations[f], c.wu_reduction = reductions[r];
                     add(&col, sh, pass, &c);
                   }
+  if (wu) add_pixel_tap_tiles(&col, sh, &base, orders, norders);
   free(col.keys);
   out->configs = col.configs;
   out->count = col.count;
