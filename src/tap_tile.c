@@ -155,41 +155,40 @@ UP_TO_24(TILE_K, 1)
 UP_TO_12(TILE_K, 2)
 
 /* One step of 16 pixels of the pixel-vector tile (mask: the pixels inside
- * len). The smaller of the two operand sets is loaded into registers first
- * and the other streamed one vector at a time; the empty asm keeps GCC from
- * folding a load into each FMA that uses it, which reloaded x once per
- * filter and halved the speed. */
+ * len): HELD vectors (held + i*held_step) are loaded into registers first,
+ * then STREAMED ones (streamed + j*streamed_step) one at a time, each FMA'd
+ * with every held one into acc[i*held_stride + j*streamed_stride]. The empty
+ * asm keeps GCC from folding a load into each FMA that uses it, which
+ * reloaded x once per filter and halved the speed. */
+static inline __attribute__((always_inline, target("avx512f"))) void
+hold_and_stream(__m512 *acc, const float *held, int64_t held_step, const int held_stride, const float *streamed,
+                int64_t streamed_step, const int streamed_stride, __mmask16 mask, const int HELD, const int STREAMED) {
+  __m512 regs[DC_TAP_TILE_MAX_FILTERS];
+#pragma GCC unroll 8
+  for (int i = 0; i < HELD; ++i) {
+    regs[i] = _mm512_maskz_loadu_ps(mask, held + i * held_step);
+    __asm__("" : "+v"(regs[i]));
+  }
+#pragma GCC unroll 24
+  for (int j = 0; j < STREAMED; ++j) {
+    __m512 v = _mm512_maskz_loadu_ps(mask, streamed + j * streamed_step);
+    __asm__("" : "+v"(v));
+#pragma GCC unroll 8
+    for (int i = 0; i < HELD; ++i) {
+      __m512 *a = &acc[i * held_stride + j * streamed_stride];
+      *a = _mm512_fmadd_ps(regs[i], v, *a);
+    }
+  }
+}
+
+/* The smaller of the filters' dy and the taps' x is held (at most 8 vectors). */
 static inline __attribute__((always_inline, target("avx512f"))) void
 tap_tile_px_step(__m512 *acc, const float *x, int64_t dilation, const float *dy, int64_t dy_ld, __mmask16 mask,
                  const int FILTERS, const int TAPS) {
-  __m512 held[DC_TAP_TILE_MAX_FILTERS];
-  if (FILTERS <= TAPS) {
-#pragma GCC unroll 8
-    for (int k = 0; k < FILTERS; ++k) {
-      held[k] = _mm512_maskz_loadu_ps(mask, dy + k * dy_ld);
-      __asm__("" : "+v"(held[k]));
-    }
-#pragma GCC unroll 24
-    for (int s = 0; s < TAPS; ++s) {
-      __m512 xv = _mm512_maskz_loadu_ps(mask, x + s * dilation);
-      __asm__("" : "+v"(xv));
-#pragma GCC unroll 8
-      for (int k = 0; k < FILTERS; ++k) acc[s * FILTERS + k] = _mm512_fmadd_ps(xv, held[k], acc[s * FILTERS + k]);
-    }
-    return;
-  }
-#pragma GCC unroll 8
-  for (int s = 0; s < TAPS; ++s) {
-    held[s] = _mm512_maskz_loadu_ps(mask, x + s * dilation);
-    __asm__("" : "+v"(held[s]));
-  }
-#pragma GCC unroll 8
-  for (int k = 0; k < FILTERS; ++k) {
-    __m512 dv = _mm512_maskz_loadu_ps(mask, dy + k * dy_ld);
-    __asm__("" : "+v"(dv));
-#pragma GCC unroll 8
-    for (int s = 0; s < TAPS; ++s) acc[s * FILTERS + k] = _mm512_fmadd_ps(held[s], dv, acc[s * FILTERS + k]);
-  }
+  if (FILTERS <= TAPS)
+    hold_and_stream(acc, dy, dy_ld, 1, x, dilation, FILTERS, mask, FILTERS, TAPS);
+  else
+    hold_and_stream(acc, x, dilation, FILTERS, dy, dy_ld, 1, mask, TAPS, FILTERS);
 }
 
 static inline __attribute__((always_inline, target("avx512f"))) void
