@@ -203,6 +203,25 @@ int main(void) {
   layer = make("n1c15k8w2400s9d8", DCONV1D_F32, 2);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_destroy(layer);
+  /* nothing is lent across a factor of 4 or more in channels or filters */
+  import_rows("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 "
+              "fwd:wb=64,kb=15,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_data:wb=64,kb=15,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_weight:wb=128,kb=15,cb=15,chunk=4,vec=k,order=Skc,form=batch,reduce=owner\n");
+  static const struct {
+    const char *descriptor;
+    int lent;
+  } reach[] = {{"n1c15k30w2400s51d8", 1},
+               {"n1c4k15w2400s51d8", 1},
+               {"n1c15k60w2400s51d8", 0},
+               {"n1c3k15w2400s51d8", 0},
+               {"n1c8k128w8016s17d1", 0}};
+  for (size_t i = 0; i < sizeof reach / sizeof *reach; ++i) {
+    layer = make(reach[i].descriptor, DCONV1D_F32, 1);
+    const char *source = dconv1d_layer_pass_config_source(layer, DCONV1D_FWD);
+    CHECK_EQ_INT(strncmp(source, "nearest", 7) == 0, reach[i].lent);
+    dconv1d_destroy(layer);
+  }
   layer = make("n1c24k1w3000s51d8", DCONV1D_F32, 1); /* C = 24: channel vectors, but the GEMM form */
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_layer_config(layer, &config);
