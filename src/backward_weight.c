@@ -63,7 +63,7 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->dilation = shape->d;
   plan->pad_l = shape->pad_l;
   plan->vector_channels = cfg->vector_channels == 1 && !bf16;
-  plan->vector_pixels = cfg->vector_channels == DCONV1D_WU_VECTOR_PIXELS && !bf16;
+  plan->vector_pixels = cfg->vector_channels == DCONV1D_WU_VECTOR_PIXELS; /* FP32 and BF16 */
   /* whichever runs along the vectors is padded to whole ones */
   plan->filters_padded = plan->vector_channels ? shape->k : dc_wu_padded_vectors(shape->k);
   plan->channels_padded = plan->vector_channels ? dc_wu_padded_vectors(shape->c) : shape->c;
@@ -252,7 +252,7 @@ static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64
         if (p->dtype == DCONV1D_BF16) {
           uint16_t v = inside ? ((const uint16_t *)dy)[at] : 0;
           if (inside && mask) v = dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]);
-          ((uint16_t *)p->dy_panel)[((q / 2) * KP + k) * 2 + q % 2] = v;
+          ((uint16_t *)p->dy_panel)[dy_rows(p) ? k * p->padded_out_width + q : ((q / 2) * KP + k) * 2 + q % 2] = v;
         } else {
           float v = inside ? ((const float *)dy)[at] : 0.0f;
           if (inside && mask) v = dc_relu_grad_f32(v, ((const float *)mask)[at]);
@@ -307,8 +307,8 @@ typedef struct {
   int64_t block_begin, block_end; /* width blocks this call reduces */
   int accumulate;                 /* 0: the first write of every owned tile */
   int tid;                        /* the calling thread: private mode runs the nest serially per thread */
-  const float *dy_image;          /* tap tiles along the channels without a mask: dy read in place, else NULL */
-  const float *x_image;           /* tap tiles along the pixels without padding: x read in place, else NULL */
+  const char *dy_image; /* tap tiles along the channels or pixels without a mask: dy read in place, else NULL */
+  const char *x_image;  /* tap tiles along the pixels without padding: x read in place, else NULL */
 } wu_ctx;
 
 /* Formulation taps vectorised along the filters: one register tile per channel of the C block. */
@@ -335,28 +335,30 @@ static void tap_tiles_k(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_cou
 static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, int64_t c_count, int64_t copy) {
   const dc_wu_plan *p = ctx->plan;
   const int64_t C = p->channels, KP = p->filters_padded, q0 = ctx->block_begin * p->width_block;
+  const size_t esize = dc_esize(p->dtype);
   /* The pixels past Q (zero in the dy panel) and the padding taps are left out, so that x
    * can be read in place where the layer has no padding: nothing past the input is read. */
   dc_tap_tile_px_args tile = {
       .acc_tap_ld = C * KP * 16,
       .acc_filter_ld = 16,
       .dilation = p->dilation,
-      .dy = (const float *)p->dy_panel + k0 * p->padded_out_width + q0,
+      .dy = (const char *)p->dy_panel + (size_t)(k0 * p->padded_out_width + q0) * esize,
       .dy_ld = p->padded_out_width,
       .len = dc_max(0, dc_min((ctx->block_end - ctx->block_begin) * p->width_block, p->out_width - q0)),
       .tap_count = (int)dc_min(p->taps_per_tile, p->taps - s0),
       .filter_count = (int)p->k_block,
-      .accumulate = ctx->accumulate};
+      .accumulate = ctx->accumulate,
+      .dtype = p->dtype};
   if (ctx->dy_image) { /* dy itself, without the padding filters */
-    tile.dy = ctx->dy_image + k0 * p->out_width + q0;
+    tile.dy = ctx->dy_image + (size_t)(k0 * p->out_width + q0) * esize;
     tile.dy_ld = p->out_width;
     tile.filter_count = (int)dc_min(p->k_block, p->filters - k0);
   }
-  const float *x_row = ctx->x_image ? ctx->x_image : (const float *)p->x_panel;
+  const char *x_row = ctx->x_image ? ctx->x_image : (const char *)p->x_panel;
   const int64_t x_ld = ctx->x_image ? p->in_width : p->panel_width;
   for (int64_t c = c0; c < c0 + c_count; ++c) {
     tile.acc = p->accumulators + (((copy * p->taps_padded + s0) * C + c) * KP + k0) * 16;
-    tile.x = x_row + c * x_ld + q0 + s0 * p->dilation;
+    tile.x = x_row + (size_t)(c * x_ld + q0 + s0 * p->dilation) * esize;
     dc_tap_tile_px(&tile);
   }
 }
@@ -385,7 +387,7 @@ static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count
                            .filter_count = (int)p->k_block,
                            .accumulate = ctx->accumulate};
   if (ctx->dy_image) { /* dy itself: the pixels past Q and the padding filters (zero in the panel) are left out */
-    tile.dy = ctx->dy_image + k0 * p->out_width + q0;
+    tile.dy = (const float *)ctx->dy_image + k0 * p->out_width + q0;
     tile.dy_ld = p->out_width;
     tile.len = dc_max(0, dc_min(tile.len, p->out_width - q0));
     tile.filter_count = (int)dc_min(p->k_block, p->filters - k0);
@@ -548,8 +550,11 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
       } else {
         pack_x(plan, x, image); /* its implicit barrier also covers pack_dy */
       }
-      const float *dy_image = dy_in_place ? (const float *)dy + image * plan->filters * plan->out_width : NULL;
-      const float *x_image = x_in_place ? (const float *)x + image * plan->channels * plan->in_width : NULL;
+      const size_t esize = dc_esize(plan->dtype);
+      const char *dy_image =
+          dy_in_place ? (const char *)dy + (size_t)(image * plan->filters * plan->out_width) * esize : NULL;
+      const char *x_image =
+          x_in_place ? (const char *)x + (size_t)(image * plan->channels * plan->in_width) * esize : NULL;
       for (int64_t begin = first; begin < last; begin += plan->chunk_blocks) {
         wu_ctx ctx = {
             plan,     begin,  dc_min(begin + plan->chunk_blocks, last), private_sums || image > 0 || begin > first, tid,

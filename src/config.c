@@ -149,8 +149,17 @@ static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
+/* BF16 has only the pixel tiles (they read x and dy as they lie; the other
+ * directions would need VNNI pairs across an odd tap shift). Against the
+ * GEMM, 1 thread: a 15 -> 1 head 15x (5 -> 80 GFLOPS), C = 12 -> K = 8 and
+ * 24 -> 8 1.9x, 1 -> 15 (padded) 1.75x, 24 -> 24, 48 -> 24 and 32 -> 12 1.3-1.4x,
+ * 8 -> 128 (S = 17) 1.06x; even at C = K = 16 (S = 51) and 8 -> 64 (S = 51);
+ * C = K = 64 0.73x. */
+static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return shape->c * shape->k * shape->s <= 20000; }
+
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
-  if (shape->dtype != DCONV1D_F32 || shape->s < 2) return 0;
+  if (shape->s < 2) return 0;
+  if (shape->dtype == DCONV1D_BF16) return bf16_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
   const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);
   /* C = 15 or 16 fill the channel vectors: the pixel ones ran even there */
   if (channel_tiles && lane_share(shape->c) >= 0.9) return DC_TAP_TILES_ALONG_CHANNELS;
@@ -279,8 +288,8 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                    DCONV1D_WU_VECTOR_PIXELS);
   if (config->wu_formulation == DCONV1D_WU_TAP_TILES) {
     const int64_t filters = dc_min(config->bwd_weight.k_block, shape->k); /* a block >= K means all of K */
-    if (shape->dtype != DCONV1D_F32)
-      return invalid(why, why_len, "%s.wu_formulation = taps needs FP32%.0lld", "bwd_weight", 0);
+    if (shape->dtype != DCONV1D_F32 && config->bwd_weight.vector_channels != DCONV1D_WU_VECTOR_PIXELS)
+      return invalid(why, why_len, "%s.wu_formulation = taps needs FP32, or vec=px%.0lld", "bwd_weight", 0);
     if (config->bwd_weight.vector_channels && filters > DC_TAP_TILE_MAX_FILTERS)
       return invalid(why, why_len,
                      "%s.k_block = %lld: form=taps with vec=c or vec=px holds at most 8 filters in its tile",
@@ -296,9 +305,9 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
     if (config->fwd.vector_channels || config->bwd_data.vector_channels)
       return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the pixels only",
                      config->fwd.vector_channels ? "fwd" : "bwd_data", 1);
-    if (config->bwd_weight.vector_channels)
-      return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the filters only", "bwd_weight",
-                     config->bwd_weight.vector_channels);
+    if (config->bwd_weight.vector_channels == 1)
+      return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the filters or pixels only",
+                     "bwd_weight", 1);
     /* BF16 reduces in pairs along the GEMM's k: the reduced dimension's block must be even. */
     if (config->fwd.c_block % 2)
       return invalid(why, why_len, "%s.c_block = %lld must be even for bf16", "fwd", config->fwd.c_block);

@@ -250,23 +250,26 @@ void dc_tap_tile_k(const dc_tap_tile_k_args *tile);
 void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *tile);
 int dc_tap_tile_k_vector(const dc_tap_tile_k_args *tile);
 /* The same vectorised along the pixels (vec=px), one input channel, each
- * accumulator a vector of 16 partial sums (lane = pixel % 16, summed when the
- * pass finishes):
- * acc[s*acc_tap_ld + k*acc_filter_ld + lane] (+)= sum_{q < len, q % 16 = lane} x[q + s*dilation] * dy[k*dy_ld + q]
- * for s < tap_count, k < filter_count, with the limits of dc_tap_tile_max_taps. */
+ * accumulator a vector of 16 partial sums (FP32: lane = pixel % 16; BF16,
+ * whose dot-product instruction sums pixel pairs: lane = (pixel % 32) / 2),
+ * summed when the pass finishes:
+ * acc[s*acc_tap_ld + k*acc_filter_ld + lane] (+)= sum_{q < len in lane} x[q + s*dilation] * dy[k*dy_ld + q]
+ * for s < tap_count, k < filter_count, with the limits of dc_tap_tile_max_taps;
+ * x and dy hold elements of dtype. */
 typedef struct {
   float *acc;
   int64_t acc_tap_ld, acc_filter_ld; /* floats between taps, between filters */
-  const float *x;                    /* the channel's pixel 0 of tap 0 */
+  const void *x;                     /* the channel's pixel 0 of tap 0 */
   int64_t dilation;                  /* pixels per tap */
-  const float *dy;                   /* filter 0, pixel 0 */
-  int64_t dy_ld, len;                /* floats per filter; pixels reduced */
+  const void *dy;                    /* filter 0, pixel 0 */
+  int64_t dy_ld, len;                /* elements per filter; pixels reduced */
   int tap_count, filter_count;
   int accumulate;
+  dconv1d_dtype dtype;
 } dc_tap_tile_px_args;
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
-int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile);
+int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU lacks AVX-512 (BF16: AVX512_BF16) */
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

@@ -46,13 +46,23 @@ void dc_tap_tile_k_scalar(const dc_tap_tile_k_args *t) {
     }
 }
 
+/* pixel q's element of x or dy, widened */
+static float px_element(const void *row, int64_t q, dconv1d_dtype dtype) {
+  return dtype == DCONV1D_BF16 ? dc_bf16_widen(((const uint16_t *)row)[q]) : ((const float *)row)[q];
+}
+
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *t) {
+  const int bf16 = t->dtype == DCONV1D_BF16;
+  const size_t esize = bf16 ? 2 : 4;
   for (int s = 0; s < t->tap_count; ++s)
     for (int k = 0; k < t->filter_count; ++k) {
       float *acc = t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld;
+      const char *dy = (const char *)t->dy + (size_t)(k * t->dy_ld) * esize;
       float sum[16];
       for (int lane = 0; lane < 16; ++lane) sum[lane] = t->accumulate ? acc[lane] : 0.0f;
-      for (int64_t q = 0; q < t->len; ++q) sum[q % 16] += t->x[q + s * t->dilation] * t->dy[k * t->dy_ld + q];
+      for (int64_t q = 0; q < t->len; ++q)
+        sum[bf16 ? q % 32 / 2 : q % 16] +=
+            px_element(t->x, q + s * t->dilation, t->dtype) * px_element(dy, q, t->dtype);
       memcpy(acc, sum, sizeof sum);
     }
 }
@@ -154,45 +164,66 @@ tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) 
 UP_TO_24(TILE_K, 1)
 UP_TO_12(TILE_K, 2)
 
-/* One step of 16 pixels of the pixel-vector tile (mask: the pixels inside
- * len): HELD vectors (held + i*held_step) are loaded into registers first,
- * then STREAMED ones (streamed + j*streamed_step) one at a time, each FMA'd
- * with every held one into acc[i*held_stride + j*streamed_stride]. The empty
- * asm keeps GCC from folding a load into each FMA that uses it, which
- * reloaded x once per filter and halved the speed. */
-static inline __attribute__((always_inline, target("avx512f"))) void
-hold_and_stream(__m512 *acc, const float *held, int64_t held_step, const int held_stride, const float *streamed,
-                int64_t streamed_step, const int streamed_stride, __mmask16 mask, const int HELD, const int STREAMED) {
+/* The pixel-vector tiles, FP32 and BF16 from one source (BF16 a constant
+ * in every instance): a vector holds 16 FP32 pixels, or 32 BF16 pixels
+ * whose pairs vdpbf16ps multiplies and adds into one FP32 lane. x and dy are
+ * read as they lie (no VNNI packing: the pairs are neighbouring pixels of one
+ * row, so an odd tap shift costs nothing). */
+#define PX_TARGET "avx512f,avx512bw,avx512bf16"
+
+static inline __attribute__((always_inline, target(PX_TARGET))) __m512 px_load(const char *at, __mmask32 mask,
+                                                                               const int BF16) {
+  return BF16 ? _mm512_castsi512_ps(_mm512_maskz_loadu_epi16(mask, at))
+              : _mm512_maskz_loadu_ps((__mmask16)mask, (const float *)at);
+}
+
+static inline __attribute__((always_inline, target(PX_TARGET))) __m512 px_fma(__m512 acc, __m512 a, __m512 b,
+                                                                              const int BF16) {
+  return BF16 ? _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b) : _mm512_fmadd_ps(a, b, acc);
+}
+
+/* One step of a vector of pixels (mask: the pixels inside len): HELD vectors
+ * (held + i*held_step bytes) are loaded into registers first, then STREAMED
+ * ones (streamed + j*streamed_step) one at a time, each multiplied with every
+ * held one into acc[i*held_stride + j*streamed_stride]. The empty asm keeps
+ * GCC from folding a load into each FMA that uses it, which reloaded x once
+ * per filter and halved the speed. */
+static inline __attribute__((always_inline, target(PX_TARGET))) void
+hold_and_stream(__m512 *acc, const char *held, int64_t held_step, const int held_stride, const char *streamed,
+                int64_t streamed_step, const int streamed_stride, __mmask32 mask, const int HELD, const int STREAMED,
+                const int BF16) {
   __m512 regs[DC_TAP_TILE_MAX_FILTERS];
 #pragma GCC unroll 8
   for (int i = 0; i < HELD; ++i) {
-    regs[i] = _mm512_maskz_loadu_ps(mask, held + i * held_step);
+    regs[i] = px_load(held + i * held_step, mask, BF16);
     __asm__("" : "+v"(regs[i]));
   }
 #pragma GCC unroll 24
   for (int j = 0; j < STREAMED; ++j) {
-    __m512 v = _mm512_maskz_loadu_ps(mask, streamed + j * streamed_step);
+    __m512 v = px_load(streamed + j * streamed_step, mask, BF16);
     __asm__("" : "+v"(v));
 #pragma GCC unroll 8
     for (int i = 0; i < HELD; ++i) {
       __m512 *a = &acc[i * held_stride + j * streamed_stride];
-      *a = _mm512_fmadd_ps(regs[i], v, *a);
+      *a = px_fma(*a, regs[i], v, BF16);
     }
   }
 }
 
 /* The smaller of the filters' dy and the taps' x is held (at most 8 vectors). */
-static inline __attribute__((always_inline, target("avx512f"))) void
-tap_tile_px_step(__m512 *acc, const float *x, int64_t dilation, const float *dy, int64_t dy_ld, __mmask16 mask,
-                 const int FILTERS, const int TAPS) {
+static inline __attribute__((always_inline, target(PX_TARGET))) void
+tap_tile_px_step(__m512 *acc, const char *x, int64_t tap_step, const char *dy, int64_t filter_step, __mmask32 mask,
+                 const int FILTERS, const int TAPS, const int BF16) {
   if (FILTERS <= TAPS)
-    hold_and_stream(acc, dy, dy_ld, 1, x, dilation, FILTERS, mask, FILTERS, TAPS);
+    hold_and_stream(acc, dy, filter_step, 1, x, tap_step, FILTERS, mask, FILTERS, TAPS, BF16);
   else
-    hold_and_stream(acc, x, dilation, FILTERS, dy, dy_ld, 1, mask, TAPS, FILTERS);
+    hold_and_stream(acc, x, tap_step, FILTERS, dy, filter_step, 1, mask, TAPS, FILTERS, BF16);
 }
 
-static inline __attribute__((always_inline, target("avx512f"))) void
-tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS) {
+static inline __attribute__((always_inline, target(PX_TARGET))) void
+tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS, const int BF16) {
+  const int64_t esize = BF16 ? 2 : 4, pixels = BF16 ? 32 : 16;
+  const char *x = t->x, *dy = t->dy;
   __m512 acc[DC_TAP_TILE_ACCUMULATORS];
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
@@ -201,11 +232,12 @@ tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS
       acc[s * FILTERS + k] =
           t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld) : _mm512_setzero_ps();
   int64_t q = 0;
-  for (; q + 16 <= t->len; q += 16)
-    tap_tile_px_step(acc, t->x + q, t->dilation, t->dy + q, t->dy_ld, 0xffff, FILTERS, TAPS);
+  for (; q + pixels <= t->len; q += pixels)
+    tap_tile_px_step(acc, x + q * esize, t->dilation * esize, dy + q * esize, t->dy_ld * esize, 0xffffffffu, FILTERS,
+                     TAPS, BF16);
   if (q < t->len)
-    tap_tile_px_step(acc, t->x + q, t->dilation, t->dy + q, t->dy_ld, (__mmask16)((1u << (t->len - q)) - 1), FILTERS,
-                     TAPS);
+    tap_tile_px_step(acc, x + q * esize, t->dilation * esize, dy + q * esize, t->dy_ld * esize,
+                     (__mmask32)((UINT64_C(1) << (t->len - q)) - 1), FILTERS, TAPS, BF16);
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 8
@@ -214,10 +246,14 @@ tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS
 }
 
 #define TILE_PX(F, T)                                                                                                  \
-  static __attribute__((target("avx512f"))) void tile_px##F##_##T(const dc_tap_tile_px_args *t) {                      \
-    tap_tile_px_body(t, F, T);                                                                                         \
+  static __attribute__((target(PX_TARGET))) void tile_px##F##_##T(const dc_tap_tile_px_args *t) {                      \
+    tap_tile_px_body(t, F, T, 0);                                                                                      \
+  }                                                                                                                    \
+  static __attribute__((target(PX_TARGET))) void tile_px_bf16_##F##_##T(const dc_tap_tile_px_args *t) {                \
+    tap_tile_px_body(t, F, T, 1);                                                                                      \
   }
 #define TILE_PX_NAME(F, T) tile_px##F##_##T,
+#define TILE_PX_BF16_NAME(F, T) tile_px_bf16_##F##_##T,
 UP_TO_24(TILE_PX, 1)
 UP_TO_12(TILE_PX, 2)
 UP_TO_8(TILE_PX, 3)
@@ -227,10 +263,24 @@ UP_TO_4(TILE_PX, 6)
 UP_TO_3(TILE_PX, 7)
 UP_TO_3(TILE_PX, 8)
 
-/* [filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
-static const tap_tile_px_fn tiles_px[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
-    {UP_TO_24(TILE_PX_NAME, 1)}, {UP_TO_12(TILE_PX_NAME, 2)}, {UP_TO_8(TILE_PX_NAME, 3)}, {UP_TO_6(TILE_PX_NAME, 4)},
-    {UP_TO_4(TILE_PX_NAME, 5)},  {UP_TO_4(TILE_PX_NAME, 6)},  {UP_TO_3(TILE_PX_NAME, 7)}, {UP_TO_3(TILE_PX_NAME, 8)}};
+/* [BF16][filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
+static const tap_tile_px_fn tiles_px[2][DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
+    {{UP_TO_24(TILE_PX_NAME, 1)},
+     {UP_TO_12(TILE_PX_NAME, 2)},
+     {UP_TO_8(TILE_PX_NAME, 3)},
+     {UP_TO_6(TILE_PX_NAME, 4)},
+     {UP_TO_4(TILE_PX_NAME, 5)},
+     {UP_TO_4(TILE_PX_NAME, 6)},
+     {UP_TO_3(TILE_PX_NAME, 7)},
+     {UP_TO_3(TILE_PX_NAME, 8)}},
+    {{UP_TO_24(TILE_PX_BF16_NAME, 1)},
+     {UP_TO_12(TILE_PX_BF16_NAME, 2)},
+     {UP_TO_8(TILE_PX_BF16_NAME, 3)},
+     {UP_TO_6(TILE_PX_BF16_NAME, 4)},
+     {UP_TO_4(TILE_PX_BF16_NAME, 5)},
+     {UP_TO_4(TILE_PX_BF16_NAME, 6)},
+     {UP_TO_3(TILE_PX_BF16_NAME, 7)},
+     {UP_TO_3(TILE_PX_BF16_NAME, 8)}}};
 
 /* [vectors - 1][taps - 1]; NULL past dc_tap_tile_k_max_taps(vectors) */
 static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {{UP_TO_24(TILE_K_NAME, 1)},
@@ -282,8 +332,11 @@ void dc_tap_tile(const dc_tap_tile_args *t) {
 
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *t) {
 #ifdef DC_HAVE_AVX512_TAP_TILE
-  if (__builtin_cpu_supports("avx512f") && t->tap_count >= 1 && t->tap_count <= dc_tap_tile_max_taps(t->filter_count)) {
-    tiles_px[t->filter_count - 1][t->tap_count - 1](t);
+  const int bf16 = t->dtype == DCONV1D_BF16;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      (!bf16 || __builtin_cpu_supports("avx512bf16")) && t->tap_count >= 1 &&
+      t->tap_count <= dc_tap_tile_max_taps(t->filter_count)) {
+    tiles_px[bf16][t->filter_count - 1][t->tap_count - 1](t);
     return 1;
   }
 #endif

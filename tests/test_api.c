@@ -226,6 +226,7 @@ static void test_config_validation(void) {
   check_rejected(&sh, &bad, "bwd_data.vector_channels");
   bad = cfg;
   bad.bwd_weight.vector_channels = 1;
+  bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH;
   check_rejected(&sh, &bad, "bwd_weight.vector_channels");
   bad = cfg;
   bad.fwd.vector_channels = 2;
@@ -237,8 +238,12 @@ static void test_config_validation(void) {
   bad.wu_formulation = (dconv1d_wu_formulation)9;
   check_rejected(&sh, &bad, "wu_formulation");
   bad = cfg;
-  bad.wu_formulation = DCONV1D_WU_TAP_TILES; /* FP32 only */
+  bad.wu_formulation = DCONV1D_WU_TAP_TILES; /* BF16: the pixel tiles only */
+  bad.bwd_weight.vector_channels = 0;
   check_rejected(&sh, &bad, "taps");
+  bad.bwd_weight.vector_channels = DCONV1D_WU_VECTOR_PIXELS;
+  bad.bwd_weight.k_block = 8;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
 }
 
 /* form=taps: FP32 only, at most 8 filters per tile along the channels and
@@ -330,10 +335,13 @@ static void test_tap_tiles_config(void) {
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
   sh.s = 51, sh.k = 1;
-  sh.dtype = DCONV1D_BF16;
+  sh.dtype = DCONV1D_BF16; /* BF16: the pixel tiles for small layers (a 15 -> 1 head), the GEMM for wide ones */
   sh.c = 15;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  sh.c = sh.k = 64;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 0);
 }
 
 static void test_config_text(void) {

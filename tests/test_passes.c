@@ -128,10 +128,10 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     pcs[p]->vector_channels = !bf16 && rng_below(2);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
-  /* the tap tiles hold at most 8 filters (vec=c, vec=px) or two vectors of them (vec=k) */
-  if (!bf16 && rng_below(2)) {
+  /* the tap tiles hold at most 8 filters (vec=c, vec=px) or two vectors of them (vec=k); BF16 has vec=px only */
+  if (rng_below(2)) {
     cfg->wu_formulation = DCONV1D_WU_TAP_TILES;
-    cfg->bwd_weight.vector_channels = (int)rng_below(3);
+    cfg->bwd_weight.vector_channels = bf16 ? DCONV1D_WU_VECTOR_PIXELS : (int)rng_below(3);
     cfg->bwd_weight.k_block = 1 + rng_below(cfg->bwd_weight.vector_channels ? 8 : 32);
   }
 }
@@ -333,41 +333,42 @@ static void check_nan_propagates(dconv1d_dtype dtype, int vector_channels) {
   dconv1d_destroy(layer);
 }
 
-/* count floats ending exactly where a PROT_NONE page begins: reading one
- * float past them faults, where a sanitizer would miss a masked vector load. */
-static float *floats_before_guard(int64_t count, void **map, size_t *map_len) {
-  const size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = (size_t)count * sizeof(float);
-  const size_t data_pages = (bytes + page - 1) / page;
+/* bytes ending exactly where a PROT_NONE page begins: reading one byte past
+ * them faults, where a sanitizer would miss a masked vector load. */
+static void *bytes_before_guard(size_t bytes, void **map, size_t *map_len) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = (bytes + page - 1) / page;
   *map_len = (data_pages + 1) * page;
   *map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (*map == MAP_FAILED) return NULL;
   mprotect((char *)*map + data_pages * page, page, PROT_NONE);
-  return (float *)((char *)*map + data_pages * page - bytes);
+  return (char *)*map + data_pages * page - bytes;
 }
 
 /* The weight pass reads x and dy in place where it can (tap tiles along the
  * pixels, no padding, no mask): no tap, padded tile or vector tail may read
  * past either tensor. A fault here is the failure. */
-static void check_in_place_reads_stay_inside(void) {
-  dconv1d_shape sh = {2, 7, 15, 703, 51, 3, 0, 0, DCONV1D_F32, 1};
+static void check_in_place_reads_stay_inside(dconv1d_dtype dtype) {
+  dconv1d_shape sh = {2, 7, 15, 703, 51, 3, 0, 0, dtype, 1};
   dconv1d_layer *layer = NULL;
   CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_OK);
   const int64_t xs = sh.n * sh.c * sh.w, ys = sh.n * sh.k * dconv1d_out_width(&sh), ws = sh.k * sh.c * sh.s;
+  const size_t esize = dtype == DCONV1D_BF16 ? 2 : 4;
   void *x_map, *dy_map;
   size_t x_len, dy_len;
-  float *x = floats_before_guard(xs, &x_map, &x_len), *dy = floats_before_guard(ys, &dy_map, &dy_len);
-  tensor x_ref = tensor_random(xs, DCONV1D_F32), dy_ref = tensor_random(ys, DCONV1D_F32);
-  tensor dwt = tensor_nan(ws, DCONV1D_F32), dbias = tensor_nan(sh.k, DCONV1D_F32);
+  void *x = bytes_before_guard((size_t)xs * esize, &x_map, &x_len),
+       *dy = bytes_before_guard((size_t)ys * esize, &dy_map, &dy_len);
+  tensor x_ref = tensor_random(xs, dtype), dy_ref = tensor_random(ys, dtype);
+  tensor dwt = tensor_nan(ws, dtype), dbias = tensor_nan(sh.k, dtype);
   CHECK(x && dy);
   if (layer && x && dy) {
-    memcpy(x, x_ref.data, (size_t)xs * sizeof(float));
-    memcpy(dy, dy_ref.data, (size_t)ys * sizeof(float));
+    memcpy(x, x_ref.data, (size_t)xs * esize);
+    memcpy(dy, dy_ref.data, (size_t)ys * esize);
     CHECK_EQ_INT(dconv1d_backward_weight(layer, x, dy, dwt.data, dbias.data), DCONV1D_OK);
     double *mx = abs_copy(&x_ref), *mdy = abs_copy(&dy_ref), *mdwt = malloc((size_t)ws * sizeof(double)),
            *mdbias = malloc((size_t)sh.k * sizeof(double));
     dconv1d_ref_backward_weight(&sh, x_ref.exact, dy_ref.exact, dwt.exact, dbias.exact);
     dconv1d_ref_backward_weight(&sh, mx, mdy, mdwt, mdbias);
-    CHECK(rel_error(&dwt, mdwt, DCONV1D_F32) <= 1e-5);
+    CHECK(rel_error(&dwt, mdwt, dtype) <= (dtype == DCONV1D_BF16 ? 1e-2 : 1e-5));
     free(mx), free(mdy), free(mdwt), free(mdbias);
   }
   munmap(x_map, x_len), munmap(dy_map, dy_len);
@@ -401,6 +402,7 @@ int main(int argc, char **argv) {
   check_nan_propagates(DCONV1D_F32, 0);
   check_nan_propagates(DCONV1D_F32, 1);
   check_nan_propagates(DCONV1D_BF16, 0);
-  check_in_place_reads_stay_inside();
+  check_in_place_reads_stay_inside(DCONV1D_F32);
+  check_in_place_reads_stay_inside(DCONV1D_BF16);
   return check_report("test_passes");
 }

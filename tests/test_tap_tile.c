@@ -119,24 +119,39 @@ static int check_tile_k(int vectors, int taps, int64_t len, int64_t dilation, in
   return wrong;
 }
 
-/* The pixel-vector form: acc[s][k][16 partial sums, lane = pixel % 16] for one channel, x a row. */
-static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector) {
+/* x and dy as BF16 (bits, and the float each rounds to), for the BF16 pixel tiles. */
+static uint16_t *to_bf16(float *values, int64_t count) {
+  uint16_t *bits = malloc(sizeof(uint16_t) * (size_t)(count ? count : 1));
+  for (int64_t i = 0; i < count; ++i) {
+    bits[i] = dc_bf16_round(values[i]);
+    values[i] = dc_bf16_widen(bits[i]);
+  }
+  return bits;
+}
+
+/* The pixel-vector form: acc[s][k][16 partial sums] for one channel, x a row;
+ * lane = pixel % 16 (FP32) or (pixel % 32) / 2 (BF16: pixel pairs per lane). */
+static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector,
+                         dconv1d_dtype dtype) {
+  const int bf16 = dtype == DCONV1D_BF16;
   const int64_t dy_ld = len + 5, acc_filter_ld = 19, acc_tap_ld = filters * acc_filter_ld + 3;
   const int64_t x_count = len + (taps - 1) * dilation, acc_count = taps * acc_tap_ld;
   buffers b = make_buffers(x_count, filters * dy_ld, acc_count);
+  uint16_t *x16 = bf16 ? to_bf16(b.x, x_count) : NULL, *dy16 = bf16 ? to_bf16(b.dy, filters * dy_ld) : NULL;
   const float *x = b.x, *dy = b.dy, *before = b.before;
   float *acc = b.acc;
   dc_tap_tile_px_args tile = {.acc = acc,
                               .acc_tap_ld = acc_tap_ld,
                               .acc_filter_ld = acc_filter_ld,
-                              .x = x,
+                              .x = bf16 ? (const void *)x16 : x,
                               .dilation = dilation,
-                              .dy = dy,
+                              .dy = bf16 ? (const void *)dy16 : dy,
                               .dy_ld = dy_ld,
                               .len = len,
                               .tap_count = taps,
                               .filter_count = filters,
-                              .accumulate = accumulate};
+                              .accumulate = accumulate,
+                              .dtype = dtype};
   int wrong = 0;
   if (vector) {
     if (!dc_tap_tile_px_vector(&tile)) wrong = -1;
@@ -150,13 +165,15 @@ static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, i
       continue;
     }
     double sum = accumulate ? before[i] : 0.0, size = fabs(sum);
-    for (int64_t q = lane; q < len; q += 16) {
+    for (int64_t q = 0; q < len; ++q) {
+      if ((bf16 ? q % 32 / 2 : q % 16) != lane) continue;
       const double term = (double)x[q + s * dilation] * dy[k * dy_ld + q];
       sum += term;
       size += fabs(term);
     }
     wrong += fabs(acc[i] - sum) > 1e-6 * (size + 1.0);
   }
+  free(x16), free(dy16);
   free_buffers(&b);
   return wrong;
 }
@@ -192,19 +209,24 @@ int main(void) {
               CHECK_EQ_INT(wrong, 0);
             }
   static const int64_t px_lens[] = {0, 5, 16, 47, 300};
-  for (int vector = 0; vector < 2; ++vector)
-    for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters)
-      for (int taps = 1; taps <= dc_tap_tile_max_taps(filters); ++taps)
-        for (int l = 0; l < 5; ++l)
-          for (int d = 0; d < 2; ++d)
-            for (int accumulate = 0; accumulate < 2; ++accumulate) {
-              const int wrong = check_tile_px(filters, taps, px_lens[l], dilations[d], accumulate, vector);
-              if (wrong < 0) continue;
-              if (wrong)
-                fprintf(stderr, "px filters %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n", filters, taps,
-                        (long long)px_lens[l], (long long)dilations[d], accumulate, vector, wrong);
-              CHECK_EQ_INT(wrong, 0);
-            }
+  int bf16_ran = 0;
+  for (int dt = 0; dt < 2; ++dt)
+    for (int vector = 0; vector < 2; ++vector)
+      for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters)
+        for (int taps = 1; taps <= dc_tap_tile_max_taps(filters); ++taps)
+          for (int l = 0; l < 5; ++l)
+            for (int d = 0; d < 2; ++d)
+              for (int accumulate = 0; accumulate < 2; ++accumulate) {
+                const int wrong =
+                    check_tile_px(filters, taps, px_lens[l], dilations[d], accumulate, vector, (dconv1d_dtype)dt);
+                if (wrong < 0) continue;
+                bf16_ran |= vector && dt == DCONV1D_BF16;
+                if (wrong)
+                  fprintf(stderr, "px %s filters %d taps %d len %lld d %lld acc %d vector %d: %d wrong\n",
+                          dt ? "bf16" : "f32", filters, taps, (long long)px_lens[l], (long long)dilations[d],
+                          accumulate, vector, wrong);
+                CHECK_EQ_INT(wrong, 0);
+              }
   CHECK_EQ_INT(dc_tap_tile_k_max_taps(3), 0);
   CHECK(2 * dc_tap_tile_k_max_taps(2) <= DC_TAP_TILE_ACCUMULATORS &&
         dc_tap_tile_k_max_taps(1) <= DC_TAP_TILE_ACCUMULATORS);
@@ -212,6 +234,7 @@ int main(void) {
   CHECK_EQ_INT(dc_tap_tile_max_taps(DC_TAP_TILE_MAX_FILTERS + 1), 0);
   for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters) /* the register budget */
     CHECK(filters * dc_tap_tile_max_taps(filters) <= DC_TAP_TILE_ACCUMULATORS);
-  printf("test_tap_tile: AVX-512 path %s\n", vector_ran ? "checked" : "not available here");
+  printf("test_tap_tile: AVX-512 path %s, AVX512_BF16 pixel tiles %s\n", vector_ran ? "checked" : "not available here",
+         bf16_ran ? "checked" : "not available here");
   return check_report("test_tap_tile");
 }

@@ -172,15 +172,16 @@ int main(void) {
   head.s = 1; /* but not a 1 x 1 layer, bound by memory */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, 0);
-  head.s = 51, head.dtype = DCONV1D_BF16;
+  head.s = 51, head.dtype = DCONV1D_BF16; /* BF16: along the pixels */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
-  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
   /* the C = K = 15 weight row (vectorised along K) is not lent to K = 1 */
   layer = make("n1c15k1w2400s51d8", DCONV1D_F32, 1);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_destroy(layer);
   /* a tap-tile weight row is lent where the rule tiles by taps (narrow C and K), and only there */
-  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK); /* BF16 */
+  head.c = head.k = 64; /* BF16, wide: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
   CHECK(config.wu_formulation != DCONV1D_WU_TAP_TILES);
   import_rows("n1c15k1w2400s51d8 bwd_weight f32 1 1 1 1 1 "
               "fwd:wb=64,kb=1,cb=15,chunk=4,in=panel,vec=px,order=NWk "
