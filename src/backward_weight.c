@@ -31,8 +31,11 @@
  * Formulation taps runs no GEMM: the nest's s counts tap tiles, and each
  * tile is a register tile of tap_tile.c over the chunk's width (taps x
  * filters x 16 channels along the channels, taps x 16-filter vectors for one
- * channel along the filters); the accumulators are laid out as above, with
- * taps padded to whole tiles. */
+ * channel along the filters, taps x filters x 16 partial sums over the pixels
+ * for one channel along the pixels, FP32 or BF16); the accumulators are laid
+ * out as above (along the pixels as along the filters, 16 floats each), with
+ * taps padded to whole tiles. Along the pixels, x is read in place where the
+ * layer has no padding, and dy (as along the channels) where there is no mask. */
 #include "internal.h"
 #include <omp.h>
 #include <stdint.h>
@@ -469,9 +472,10 @@ static inline double masked_dy(const dc_wu_plan *p, const void *dy, const void *
   return mask ? dc_relu_grad_f32(v, ((const float *)mask)[at]) : v;
 }
 
-/* The sum of an FP32 row in double, or -1 where the CPU lacks AVX-512
- * (returned through ok): four independent vectors of 8 doubles. The scalar
- * sum below ran at about a tenth of a small weight pass (C = 12, K = 8). */
+/* Adds the sum of an FP32 row, in double, to *sum and returns 1; returns 0
+ * (nothing added) where the CPU lacks AVX-512. Four independent vectors of 8
+ * doubles: the scalar sum below cost about a tenth of a small weight pass
+ * (C = 12, K = 8). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 static __attribute__((target("avx512f"))) double row_sum_avx512(const float *row, int64_t n) {
