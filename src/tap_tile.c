@@ -1,11 +1,13 @@
-/* The weight pass's tap-stacked register tiles (formulation `taps`, FP32).
- * Vectorised along the channels:
+/* The weight pass's tap-stacked register tiles (formulation `taps`: FP32,
+ * and BF16 along the pixels). Vectorised along the channels:
  *
  *   acc[s][k][0..16) (+)= sum_{q < len} x[(q + s*d)*x_ld + 0..16) * dy[k*dy_ld + q]
  *
  * for taps s < tap_count and filters k < filter_count, one 16-channel vector;
  * along the filters (dc_tap_tile_k) the same with one or two vectors of 16
- * filters of dy for one channel, each tap broadcasting its own x value.
+ * filters of dy for one channel, each tap broadcasting its own x value;
+ * along the pixels (dc_tap_tile_px) vectors of 16 pixels (32 in BF16) of dy
+ * rows and shifted x rows, each accumulator 16 partial sums.
  * Every tap of the tile reads its own row of the transposed x panel and
  * shares the broadcast dy values, so tap_count x filter_count accumulators
  * stay in registers over the whole width range. LIBXSMM cannot express this:
