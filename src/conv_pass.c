@@ -92,6 +92,13 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
    * (bias and ReLU then applied in place) lost 15 % at K = 8 <- C = 12 and gained 0-3 %
    * elsewhere, so it keeps the copy. */
   plan->direct_output = !fwd && shape->dtype == DCONV1D_F32 && !plan->vector_channels && plan->out_width <= INT32_MAX;
+  plan->pixel_tiles = config->vector_channels == DCONV1D_CONV_PIXEL_TILES && shape->dtype == DCONV1D_F32;
+  if (plan->pixel_tiles) { /* out blocks of whole register tiles; the tiles store the output themselves */
+    plan->vector_channels = plan->direct_output = 0;
+    plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
+    plan->out_block = dc_round_up(plan->out_block, plan->tile_filters);
+    plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
+  }
 }
 
 /* The kernel for one tile kind; width, out and in are the tile's extents. */
@@ -152,19 +159,38 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   plan->nest.extent[0] = plan->images;
   plan->nest.extent[1] = plan->width_blocks;
   plan->nest.extent[2] = plan->out_blocks;
-  dconv1d_status status = dispatch_kernels(plan);
+  dconv1d_status status = plan->pixel_tiles ? DCONV1D_OK : dispatch_kernels(plan);
   if (status != DCONV1D_OK) return status;
+  const int64_t weight_rows = plan->pixel_tiles ? dc_round_up(plan->out_ch, plan->tile_filters) : plan->out_ch;
   plan->weights_at =
-      dc_arena_take(arena, dc_bytes(plan->taps, plan->out_ch * plan->in_ch_padded, (int64_t)dc_esize(plan->dtype)));
+      dc_arena_take(arena, dc_bytes(plan->taps, weight_rows * plan->in_ch_padded, (int64_t)dc_esize(plan->dtype)));
   plan->thread_scratch_bytes = dc_align_up(dc_bytes(panel_bytes(plan), 1, 1) +
                                            dc_bytes(plan->width_block, plan->out_block, (int64_t)sizeof(float)));
   return DCONV1D_OK;
+}
+
+/* The register tiles' weights, [o / tile_filters][r][s][o % tile_filters]
+ * (zero past out_ch), from wt as below. */
+static void relayout_tile_weights(const dc_conv_plan *p, const float *wt, int flip_taps) {
+  const int64_t taps = p->taps, filters = p->tile_filters, rows = dc_round_up(p->out_ch, filters);
+#pragma omp for schedule(static)
+  for (int64_t o = 0; o < rows; ++o)
+    for (int64_t r = 0; r < p->in_ch; ++r)
+      for (int64_t s = 0; s < taps; ++s) {
+        const int64_t dst = (((o / filters) * p->in_ch + r) * taps + s) * filters + o % filters;
+        const int64_t src = flip_taps ? (r * p->out_ch + o) * taps + (taps - 1 - s) : (o * p->in_ch + r) * taps + s;
+        ((float *)p->weights)[dst] = o < p->out_ch ? wt[src] : 0.0f;
+      }
 }
 
 /* B[s][o][r] (A[s][r][o] when vectorised along the channels) from wt:
  * forward wt is [o][r][s]; backward data wt is [r][o][s] read with the taps
  * flipped. BF16 pads r up to even with zeros. */
 static void relayout_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
+  if (p->pixel_tiles) {
+    relayout_tile_weights(p, wt, flip_taps);
+    return;
+  }
   int64_t taps = p->taps;
 #pragma omp for schedule(static)
   for (int64_t s = 0; s < taps; ++s)
@@ -270,6 +296,32 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
   *state = (panel_state){image, block, last};
 }
 
+/* vec=tile: the tile's filters in register tiles of tile_filters, each
+ * sweeping the tile's pixels; input: its channel 0 at the tile's first pixel. */
+static void pixel_tiles(const conv_ctx *ctx, const float *input, int64_t input_ld, float *out, int64_t o0, int64_t n,
+                        int64_t m) {
+  const dc_conv_plan *p = ctx->plan;
+  const int64_t filters = p->tile_filters, pixels = 16 * dc_conv_tile_vectors((int)filters);
+  dc_conv_tile_args tile = {.out_ld = p->out_width,
+                            .in_ld = input_ld,
+                            .dilation = p->dilation,
+                            .channels = p->in_ch,
+                            .taps = p->taps,
+                            .filter_stride = filters,
+                            .relu = ctx->io->relu};
+  for (int64_t q = 0; q < m; q += pixels) {
+    tile.in = input + q;
+    tile.pixels = (int)dc_min(pixels, m - q);
+    for (int64_t o = o0; o < o0 + n; o += filters) {
+      tile.weights = (const float *)p->weights + (o / filters) * p->in_ch * p->taps * filters;
+      tile.bias = ctx->io->bias ? (const float *)ctx->io->bias + o : NULL;
+      tile.filters = (int)dc_min(filters, o0 + n - o);
+      tile.out = out + (o - o0) * p->out_width + q;
+      dc_conv_tile(&tile);
+    }
+  }
+}
+
 static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const conv_ctx *ctx = vctx;
   const dc_conv_plan *p = ctx->plan;
@@ -287,6 +339,12 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
   const int64_t column = direct ? 0 : (block - ctx->panels[tid].block_begin) * p->width_block;
+  if (p->pixel_tiles) {
+    const float *input =
+        direct ? (const float *)ctx->io->in + (image * p->in_ch) * p->in_width + lo : (const float *)panel + column;
+    pixel_tiles(ctx, input, direct ? p->in_width : p->panel_ld, (float *)out, o0, n, m);
+    return;
+  }
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {
     const int64_t channels = dc_min(p->in_block, p->in_ch_padded - r0);
     /* FP32 row r0 starts at r0*ld; a BF16 VNNI row pair r0/2 at (r0/2)*ld*2 elements */

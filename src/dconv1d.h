@@ -73,6 +73,7 @@ typedef struct {
  * every dimension that the hardware reduces over in pairs. */
 #define DCONV1D_ORDER_MAX 8
 #define DCONV1D_WU_VECTOR_PIXELS 2 /* bwd_weight.vector_channels: the tap tiles run along the pixels */
+#define DCONV1D_CONV_PIXEL_TILES 2 /* fwd, bwd_data .vector_channels: register tiles along the pixels, no GEMM */
 
 typedef struct {
   int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
@@ -98,6 +99,9 @@ typedef struct {
    * floats, wasteful when it is not.
    * bwd_weight: 0 = filters (m = K block, n = C block). 1 = input channels
    * (m = C block, n = K block, x packed transposed): for narrow K.
+   * fwd, bwd_data, FP32: DCONV1D_CONV_PIXEL_TILES (2) = no GEMM: register
+   * tiles of up to 8 filters x 48 pixels reduce all channels and taps and
+   * store straight into the output (text vec=tile).
    * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
    * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
    * on a channel or filter count that is not a multiple of 16.

@@ -105,9 +105,12 @@ typedef struct {
   int direct_input;     /* FP32: interior tiles read the input in place */
   int vector_channels;  /* FP32: GEMM m = out block, tile stored [pixel][channel] */
   int direct_output;    /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
+  int pixel_tiles;      /* FP32 vec=tile: conv_tile.c's register tiles, no GEMM */
+  int64_t tile_filters; /* pixel_tiles: filters per register tile (out_block a multiple of it) */
   /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
-  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch] */
+  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
+                      * pixel_tiles [out_ch / tile_filters, rounded up][in_ch][taps][tile_filters] */
   size_t weights_at; /* its arena offset */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
@@ -270,6 +273,30 @@ typedef struct {
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU lacks AVX-512 (BF16: AVX512_BF16) */
+/* The conv passes' register tile along the pixels (conv_tile.c, vec=tile,
+ * FP32): out[k*out_ld + i] = relu?(bias[k] + sum_{r < channels, s < taps}
+ * weights[(r*taps + s)*filter_stride + k] * in[r*in_ld + s*dilation + i]) for
+ * k < filters <= filter_stride, i < pixels <= 16 * dc_conv_tile_vectors(filter_stride).
+ * filter_stride is the instance's filter count: 1-6 or 8. */
+#define DC_CONV_TILE_MAX_FILTERS 8
+#define DC_CONV_TILE_MAX_VECTORS 6
+#define DC_CONV_TILE_ACCUMULATORS 24
+typedef struct {
+  float *out;      /* filter 0, pixel 0 */
+  int64_t out_ld;  /* floats between filter rows */
+  const float *in; /* channel 0, the first pixel of tap 0 */
+  int64_t in_ld;   /* floats between channel rows */
+  int64_t dilation, channels, taps;
+  const float *weights; /* [channel][tap][filter_stride] */
+  int64_t filter_stride;
+  const float *bias; /* NULL or filter 0's */
+  int filters, pixels, relu;
+} dc_conv_tile_args;
+int dc_conv_tile_vectors(int filter_stride);  /* 16-pixel vectors of the instance; 0: no instance */
+int64_t dc_conv_tile_filters(int64_t out_ch); /* the instance for out_ch output channels */
+void dc_conv_tile(const dc_conv_tile_args *tile);
+void dc_conv_tile_scalar(const dc_conv_tile_args *tile);
+int dc_conv_tile_vector(const dc_conv_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

@@ -357,6 +357,7 @@ static void test_config_text(void) {
   cfg.bwd_weight.chunk_blocks = 5;
   cfg.bwd_data.direct_input = 1;
   cfg.fwd.vector_channels = 1;
+  cfg.fwd.direct_input = 0;
   cfg.bwd_data.vector_channels = 0;
   cfg.bwd_weight.vector_channels = 1;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &cfg, why, sizeof why), DCONV1D_OK); /* FP32 */
@@ -376,6 +377,10 @@ static void test_config_text(void) {
   CHECK(strstr(text, "in=panel,vec=ch,order") != NULL);
   CHECK(strstr(text, "chunk=5,vec=c,order=") != NULL);
   CHECK_EQ_INT(back.bwd_weight.vector_channels, 1);
+  cfg.bwd_data.vector_channels = DCONV1D_CONV_PIXEL_TILES; /* the register tiles: vec=tile, and back */
+  CHECK(dconv1d_config_print(&cfg, text, sizeof text) > 0 && strstr(text, "in=direct,vec=tile,order") != NULL);
+  CHECK_EQ_INT(dconv1d_config_parse(text, &back, why, sizeof why), DCONV1D_OK);
+  CHECK_EQ_INT(back.bwd_data.vector_channels, DCONV1D_CONV_PIXEL_TILES);
   /* text written before the vec knob existed still parses: pixels */
   const char *older = "fwd:wb=64,kb=16,cb=16,chunk=1,in=panel,order=NWk bwd_data:wb=64,kb=16,cb=16,chunk=1,"
                       "in=direct,order=NWk bwd_weight:wb=256,kb=16,cb=16,chunk=1,order=Skc,form=batch,reduce=owner";

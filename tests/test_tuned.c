@@ -57,8 +57,8 @@ int main(void) {
   CHECK(strncmp(dconv1d_layer_config_source(layer), "mixed: fwd tuned", 16) == 0);
   CHECK_EQ_INT(config.fwd.width_block, 48);
   CHECK_EQ_INT(config.bwd_weight.width_block, 128);
-  CHECK_EQ_INT(config.wu_reduction, DCONV1D_WU_PRIVATE); /* the weight row brings its reduction */
-  CHECK_EQ_INT(config.bwd_data.width_block, 64);
+  CHECK_EQ_INT(config.wu_reduction, DCONV1D_WU_PRIVATE);                   /* the weight row brings its reduction */
+  CHECK_EQ_INT(config.bwd_data.vector_channels, DCONV1D_CONV_PIXEL_TILES); /* heuristic: the register tiles */
   dconv1d_destroy(layer);
 
   layer = make("n1c15k15w3000s51d8", DCONV1D_F32, 2); /* rows of another thread count are never borrowed */
@@ -68,7 +68,10 @@ int main(void) {
   dconv1d_layer_config(layer, &config);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8d8/threads:1") != 0);
   CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest n1c15k15w2400s51d8/threads:1", 36) == 0);
-  CHECK_EQ_INT(config.fwd.width_block, 48);
+  /* the row ran the GEMM along the pixels; the rule gives this shape the register tiles, so the row's
+   * width block (48, for the other kernel) gives way to the default's; its blocks and order stay */
+  CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_PIXEL_TILES);
+  CHECK(config.fwd.width_block != 48 && config.fwd.width_block % 64 == 0);
   dconv1d_destroy(layer);
 
   /* a row tuned at C = K = 15 with blocks of 15 means whole-extent blocks at C = K = 16, not 15 + 1 */
@@ -79,9 +82,9 @@ int main(void) {
   /* (its weight row is not lent: C = K = 16 takes the tap tiles, the row a GEMM form) */
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   CHECK_EQ_INT(config.wu_formulation, DCONV1D_WU_TAP_TILES);
-  /* the K = 15 row ran vectorised along the pixels; K = 16 fills whole channel vectors, and the
+  /* the K = 15 row ran the GEMM along the pixels; C = K = 16 takes the register tiles, and the
    * row's width block (48, for the other kernel) gives way to the default's */
-  CHECK_EQ_INT(config.fwd.vector_channels, 1);
+  CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_PIXEL_TILES);
   dconv1d_config heuristic;
   dconv1d_shape borrower;
   dconv1d_shape_parse("n1c16k16w2400s51d8", &borrower, NULL, 0);
@@ -156,7 +159,7 @@ int main(void) {
   shape.dtype = DCONV1D_F32;
   shape.threads = 1;
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
-  CHECK_EQ_INT(config.fwd.vector_channels, 0); /* out block 15 */
+  CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_PIXEL_TILES); /* 15 channels x 51 taps: the register tiles */
   dconv1d_shape wide = shape;
   wide.c = 32, wide.k = 64;
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);

@@ -7,13 +7,14 @@
 /* ---- the knobs and their candidate values ------------------------------------
  * Block lists use 0 for "the whole extent"; chunk lists 0 for the default's
  * own (cache-sized) value. */
-static const int64_t conv_width_blocks[] = {32, 48, 64, 96, 128};
+static const int64_t conv_width_blocks[] = {32, 48, 64, 96, 128, 192, 480, 960}; /* the last three: vec=tile's */
 static const int64_t wu_width_blocks[] = {64, 128, 256, 512};
 static const int64_t channel_blocks[] = {0, 64, 32, 16, 8};
 static const int64_t conv_chunks[] = {0, 4, 16, 64};
 static const int64_t wu_chunks[] = {0, 2, 8, 32};
 static const int direct_inputs[] = {0, 1};
-static const int vector_channels[] = {0, 1, DCONV1D_WU_VECTOR_PIXELS}; /* the last: bwd_weight only */
+/* conv passes: px, ch, tile; bwd_weight: k, c, px (with taps only) */
+static const int vector_channels[] = {0, 1, 2};
 /* taps validates in FP32 only, with at most 8 filters per block (vec=c, vec=px) or 32 (vec=k), and vec=px
  * with taps only: add() drops the rest */
 static const dconv1d_wu_formulation formulations[] = {DCONV1D_WU_BATCH_WIDTH, DCONV1D_WU_GEMM_PER_BLOCK,
@@ -101,7 +102,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
   const int nwidths = wu ? COUNT(wu_width_blocks) : COUNT(conv_width_blocks);
   const int nchunks = wu ? COUNT(wu_chunks) : COUNT(conv_chunks);
   const int ndirect = wu || sh->dtype == DCONV1D_BF16 ? 1 : COUNT(direct_inputs);
-  const int nvector = sh->dtype == DCONV1D_BF16 ? 1 : wu ? COUNT(vector_channels) : COUNT(vector_channels) - 1;
+  const int nvector = sh->dtype == DCONV1D_BF16 ? 1 : COUNT(vector_channels);
   const int nforms = wu ? COUNT(formulations) : 1, nreduce = wu ? COUNT(reductions) : 1;
   char orders[48][4];
   const int norders = enumerate_orders(wu ? "skc" : "nwk", orders);

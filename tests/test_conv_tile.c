@@ -1,0 +1,117 @@
+/* The conv passes' register tile (vec=tile): every instance, AVX-512 and
+ * scalar, against a double-precision sum, for every filter count up to the
+ * instance's, full and partial pixel vectors, with and without bias and
+ * ReLU, a NaN that must pass the ReLU, and the memory around the output left
+ * untouched. */
+#include "check.h"
+#include "internal.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+static float random_value(void) {
+  rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+  return (float)((rng_state >> 40) % 2001) / 1000.0f - 1.0f;
+}
+
+static float *random_floats(int64_t count) {
+  float *values = malloc(sizeof(float) * (size_t)count);
+  for (int64_t i = 0; i < count; ++i) values[i] = random_value();
+  return values;
+}
+
+typedef struct {
+  int stride, filters, pixels, channels, taps, dilation, bias, relu, nan, vector;
+} tile_case;
+
+/* 0: right; -1: no AVX-512 here; else the number of wrong or clobbered floats. */
+static int check_tile(const tile_case *c) {
+  const int64_t in_ld = c->pixels + (c->taps - 1) * c->dilation + 7, out_ld = c->pixels + 9;
+  const int64_t out_count = c->stride * out_ld + 16;
+  float *in = random_floats(c->channels * in_ld), *weights = random_floats(c->channels * c->taps * c->stride);
+  float *bias = random_floats(c->stride), *out = random_floats(out_count), *before = malloc(sizeof(float) * out_count);
+  if (c->nan) in[(c->channels - 1) * in_ld + c->pixels - 1] = NAN; /* reaches the last pixel of every filter */
+  memcpy(before, out, sizeof(float) * (size_t)out_count);
+  dc_conv_tile_args tile = {.out = out,
+                            .out_ld = out_ld,
+                            .in = in,
+                            .in_ld = in_ld,
+                            .dilation = c->dilation,
+                            .channels = c->channels,
+                            .taps = c->taps,
+                            .weights = weights,
+                            .filter_stride = c->stride,
+                            .bias = c->bias ? bias : NULL,
+                            .filters = c->filters,
+                            .pixels = c->pixels,
+                            .relu = c->relu};
+  int wrong = 0;
+  if (c->vector) {
+    if (!dc_conv_tile_vector(&tile)) wrong = -1;
+  } else {
+    dc_conv_tile_scalar(&tile);
+  }
+  for (int64_t i = 0; i < out_count && wrong >= 0; ++i) {
+    const int64_t k = i / out_ld, q = i % out_ld;
+    if (k >= c->filters || q >= c->pixels) {
+      wrong += memcmp(&out[i], &before[i], sizeof(float)) != 0;
+      continue;
+    }
+    double sum = c->bias ? bias[k] : 0.0, size = fabs(sum);
+    for (int64_t r = 0; r < c->channels; ++r)
+      for (int64_t s = 0; s < c->taps; ++s) {
+        const double term = (double)weights[(r * c->taps + s) * c->stride + k] * in[r * in_ld + s * c->dilation + q];
+        sum += term;
+        size += fabs(term);
+      }
+    if (c->relu && sum < 0.0) sum = 0.0;
+    if (isnan(sum))
+      wrong += !isnan(out[i]);
+    else
+      wrong += fabs(out[i] - sum) > 1e-6 * (size + 1.0);
+  }
+  free(in), free(weights), free(bias), free(out), free(before);
+  return wrong;
+}
+
+int main(void) {
+  static const int strides[] = {1, 2, 3, 4, 5, 6, 8};
+  int vector_ran = 0;
+  for (size_t st = 0; st < sizeof strides / sizeof *strides; ++st) {
+    const int stride = strides[st], vectors = dc_conv_tile_vectors(stride);
+    CHECK(vectors >= 1 && stride * vectors <= DC_CONV_TILE_ACCUMULATORS && vectors <= DC_CONV_TILE_MAX_VECTORS);
+    const int pixel_counts[] = {1, 5, 16, 17, 16 * vectors - 1, 16 * vectors};
+    for (int vector = 0; vector < 2; ++vector)
+      for (int filters = 1; filters <= stride; ++filters)
+        for (size_t pc = 0; pc < sizeof pixel_counts / sizeof *pixel_counts; ++pc)
+          for (int variant = 0; variant < 8; ++variant) {
+            const tile_case c = {.stride = stride,
+                                 .filters = filters,
+                                 .pixels = pixel_counts[pc],
+                                 .channels = 1 + 2 * (variant & 1),
+                                 .taps = variant & 2 ? 4 : 1,
+                                 .dilation = variant & 4 ? 3 : 1,
+                                 .bias = variant != 3,
+                                 .relu = variant % 3 == 0,
+                                 .nan = variant == 6,
+                                 .vector = vector};
+            const int wrong = check_tile(&c);
+            if (wrong < 0) continue;
+            vector_ran |= vector;
+            if (wrong)
+              fprintf(stderr, "stride %d filters %d pixels %d variant %d vector %d: %d wrong\n", stride, filters,
+                      c.pixels, variant, vector, wrong);
+            CHECK_EQ_INT(wrong, 0);
+          }
+  }
+  CHECK_EQ_INT(dc_conv_tile_vectors(7), 0);
+  CHECK_EQ_INT(dc_conv_tile_vectors(9), 0);
+  CHECK_EQ_INT(dc_conv_tile_filters(15), 5); /* three tiles of 5, not 8 + 7 */
+  CHECK_EQ_INT(dc_conv_tile_filters(16), 8);
+  CHECK_EQ_INT(dc_conv_tile_filters(1), 1);
+  for (int64_t out_ch = 1; out_ch <= 64; ++out_ch) CHECK(dc_conv_tile_vectors((int)dc_conv_tile_filters(out_ch)) > 0);
+  printf("test_conv_tile: AVX-512 path %s\n", vector_ran ? "checked" : "not available here");
+  return check_report("test_conv_tile");
+}
