@@ -401,6 +401,7 @@ int main(int argc, char **argv) {
   CHECK(relu_cases > 0 && 4 * relu_exercised >= 3 * relu_cases);
   check_nan_propagates(DCONV1D_F32, 0);
   check_nan_propagates(DCONV1D_F32, 1);
+  check_nan_propagates(DCONV1D_F32, DCONV1D_CONV_PIXEL_TILES);
   check_nan_propagates(DCONV1D_BF16, 0);
   check_in_place_reads_stay_inside(DCONV1D_F32);
   check_in_place_reads_stay_inside(DCONV1D_BF16);
