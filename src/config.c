@@ -93,15 +93,18 @@ static int64_t channel_vector_tile_width(const dconv1d_shape *shape, dconv1d_pas
   return width;
 }
 
-/* FP32 register tiles along the pixels (vec=tile) against the BRGEMM kernels
- * the rule chose before, 1 thread, paired: forward 1.02-1.26x (C = 8 -> 32:
+/* Register tiles along the pixels (vec=tile) against the BRGEMM kernels the
+ * rule chose before, 1 thread, paired. FP32: forward 1.02-1.26x (C = 8 -> 32:
  * 70 -> 89 % of peak; AtacWorks 88 -> 95 %; C = K = 16 94 -> 96 %), backward
  * data 0.98-1.09x, where a tile's weights (in_ch x taps x 8 filters) fit the
  * L1. Where they do not, the broadcasts come from L2: backward data
- * 8 <- 128, S = 17 ran 0.88x, C = K = 64, S = 51 0.99x both passes. */
+ * 8 <- 128, S = 17 ran 0.88x, C = K = 64, S = 51 0.99x both passes. BF16
+ * (channel pairs, so half the weight slots): 1.01-1.09x (C = K = 16 forward
+ * 98 % of peak), C = K = 64 1.00x. */
 static int prefers_pixel_tiles(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int64_t in_ch = pass == DCONV1D_FWD ? shape->c : shape->k;
-  return shape->dtype == DCONV1D_F32 && in_ch * shape->s <= 1536;
+  const int64_t slots = shape->dtype == DCONV1D_BF16 ? dc_div_up(in_ch, 2) : in_ch; /* BF16: channel pairs */
+  return slots * shape->s <= 1536;
 }
 
 /* Width blocks of whole register tiles (20 of them, fewer where the threads
@@ -124,7 +127,7 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
     pc->vector_channels = DCONV1D_CONV_PIXEL_TILES;
     pc->width_block = pixel_tile_width(shape, pass);
     pc->chunk_blocks = conv_chunk_blocks(shape, pass == DCONV1D_FWD ? shape->c : shape->k, pc->width_block);
-    pc->direct_input = dc_direct_input_spreads(shape, pass, pc);
+    pc->direct_input = shape->dtype == DCONV1D_F32 && dc_direct_input_spreads(shape, pass, pc); /* BF16 packs pairs */
     return changed;
   }
   const int vectors = prefers_channel_vectors(shape->dtype, out_ch, out_block);
@@ -329,10 +332,9 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
     if (config->fwd.direct_input || config->bwd_data.direct_input)
       return invalid(why, why_len, "%s.direct_input = %lld: BF16 inputs are always packed (VNNI)",
                      config->fwd.direct_input ? "fwd" : "bwd_data", 1);
-    if (config->fwd.vector_channels || config->bwd_data.vector_channels)
-      return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the pixels only (vec=px)",
-                     config->fwd.vector_channels ? "fwd" : "bwd_data",
-                     config->fwd.vector_channels ? config->fwd.vector_channels : config->bwd_data.vector_channels);
+    if (config->fwd.vector_channels == 1 || config->bwd_data.vector_channels == 1)
+      return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the pixels (vec=px or vec=tile)",
+                     config->fwd.vector_channels == 1 ? "fwd" : "bwd_data", 1);
     if (config->bwd_weight.vector_channels == 1)
       return invalid(why, why_len, "%s.vector_channels = %lld: BF16 vectorises along the filters or pixels only",
                      "bwd_weight", 1);

@@ -92,7 +92,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
    * (bias and ReLU then applied in place) lost 15 % at K = 8 <- C = 12 and gained 0-3 %
    * elsewhere, so it keeps the copy. */
   plan->direct_output = !fwd && shape->dtype == DCONV1D_F32 && !plan->vector_channels && plan->out_width <= INT32_MAX;
-  plan->pixel_tiles = config->vector_channels == DCONV1D_CONV_PIXEL_TILES && shape->dtype == DCONV1D_F32;
+  plan->pixel_tiles = config->vector_channels == DCONV1D_CONV_PIXEL_TILES; /* FP32 and BF16 */
   if (plan->pixel_tiles) { /* out blocks of whole register tiles; the tiles store the output themselves */
     plan->vector_channels = plan->direct_output = 0;
     plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
@@ -170,16 +170,26 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
 }
 
 /* The register tiles' weights, [o / tile_filters][r][s][o % tile_filters]
- * (zero past out_ch), from wt as below. */
-static void relayout_tile_weights(const dc_conv_plan *p, const float *wt, int flip_taps) {
+ * (zero past out_ch) in 4-byte slots, from wt as below; BF16 slots pair
+ * channels r = 2j, 2j + 1 (the odd one zero past in_ch), as the panel does. */
+static void relayout_tile_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
   const int64_t taps = p->taps, filters = p->tile_filters, rows = dc_round_up(p->out_ch, filters);
+  const int bf16 = p->dtype == DCONV1D_BF16;
+  const int64_t slots = bf16 ? p->in_ch_padded / 2 : p->in_ch;
 #pragma omp for schedule(static)
   for (int64_t o = 0; o < rows; ++o)
-    for (int64_t r = 0; r < p->in_ch; ++r)
+    for (int64_t j = 0; j < slots; ++j)
       for (int64_t s = 0; s < taps; ++s) {
-        const int64_t dst = (((o / filters) * p->in_ch + r) * taps + s) * filters + o % filters;
-        const int64_t src = flip_taps ? (r * p->out_ch + o) * taps + (taps - 1 - s) : (o * p->in_ch + r) * taps + s;
-        ((float *)p->weights)[dst] = o < p->out_ch ? wt[src] : 0.0f;
+        const int64_t dst = (((o / filters) * slots + j) * taps + s) * filters + o % filters;
+        for (int half = 0; half <= bf16; ++half) {
+          const int64_t r = bf16 ? 2 * j + half : j;
+          const int inside = o < p->out_ch && r < p->in_ch;
+          const int64_t src = flip_taps ? (r * p->out_ch + o) * taps + (taps - 1 - s) : (o * p->in_ch + r) * taps + s;
+          if (bf16)
+            ((uint16_t *)p->weights)[2 * dst + half] = inside ? ((const uint16_t *)wt)[src] : 0;
+          else
+            ((float *)p->weights)[dst] = inside ? ((const float *)wt)[src] : 0.0f;
+        }
       }
 }
 
@@ -297,26 +307,30 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
 }
 
 /* vec=tile: the tile's filters in register tiles of tile_filters, each
- * sweeping the tile's pixels; input: its channel 0 at the tile's first pixel. */
-static void pixel_tiles(const conv_ctx *ctx, const float *input, int64_t input_ld, float *out, int64_t o0, int64_t n,
+ * sweeping the tile's pixels; input: its slot row 0 at the tile's first
+ * pixel (4-byte slots: FP32 channels, or BF16 VNNI channel pairs). */
+static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld, char *out, int64_t o0, int64_t n,
                         int64_t m) {
   const dc_conv_plan *p = ctx->plan;
+  const size_t esize = dc_esize(p->dtype);
   const int64_t filters = p->tile_filters, pixels = 16 * dc_conv_tile_vectors((int)filters);
+  const int64_t slots = p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch;
   dc_conv_tile_args tile = {.out_ld = p->out_width,
                             .in_ld = input_ld,
                             .dilation = p->dilation,
-                            .channels = p->in_ch,
+                            .channels = slots,
                             .taps = p->taps,
                             .filter_stride = filters,
-                            .relu = ctx->io->relu};
+                            .relu = ctx->io->relu,
+                            .dtype = p->dtype};
   for (int64_t q = 0; q < m; q += pixels) {
-    tile.in = input + q;
+    tile.in = input + 4 * q;
     tile.pixels = (int)dc_min(pixels, m - q);
     for (int64_t o = o0; o < o0 + n; o += filters) {
-      tile.weights = (const float *)p->weights + (o / filters) * p->in_ch * p->taps * filters;
-      tile.bias = ctx->io->bias ? (const float *)ctx->io->bias + o : NULL;
+      tile.weights = (const char *)p->weights + 4 * (o / filters) * slots * p->taps * filters;
+      tile.bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o * esize : NULL;
       tile.filters = (int)dc_min(filters, o0 + n - o);
-      tile.out = out + (o - o0) * p->out_width + q;
+      tile.out = out + (size_t)((o - o0) * p->out_width + q) * esize;
       dc_conv_tile(&tile);
     }
   }
@@ -339,10 +353,10 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
   const int64_t column = direct ? 0 : (block - ctx->panels[tid].block_begin) * p->width_block;
-  if (p->pixel_tiles) {
-    const float *input =
-        direct ? (const float *)ctx->io->in + (image * p->in_ch) * p->in_width + lo : (const float *)panel + column;
-    pixel_tiles(ctx, input, direct ? p->in_width : p->panel_ld, (float *)out, o0, n, m);
+  if (p->pixel_tiles) { /* 4-byte slots: an FP32 pixel of a row, or a BF16 pixel of a VNNI row pair */
+    const char *input = direct ? (const char *)ctx->io->in + (size_t)((image * p->in_ch) * p->in_width + lo) * 4
+                               : panel + (size_t)column * 4;
+    pixel_tiles(ctx, input, direct ? p->in_width : p->panel_ld, out, o0, n, m);
     return;
   }
   for (int64_t r0 = 0; r0 < p->in_ch_padded; r0 += p->in_block) {

@@ -1,4 +1,4 @@
-/* The conv passes' register tile along the pixels (vec=tile, FP32): no GEMM.
+/* The conv passes' register tile along the pixels (vec=tile, FP32 and BF16): no GEMM.
  *
  *   out[k][0..pixels) = relu?(bias[k] + sum_{r < channels} sum_{s < taps}
  *                             w[r][s][k] * in[r*in_ld + s*dilation + 0..pixels))
@@ -14,32 +14,62 @@
 #include "internal.h"
 #include <string.h>
 
+/* Input and weight slots are 4 bytes: one FP32 value, or a BF16 pair of
+ * neighbouring channels (VNNI) whose products vdpbf16ps adds. */
+static float slot_dot(const void *w, const void *x, dconv1d_dtype dtype) {
+  if (dtype == DCONV1D_F32) return *(const float *)w * *(const float *)x;
+  const uint16_t *a = w, *b = x;
+  return dc_bf16_widen(a[0]) * dc_bf16_widen(b[0]) + dc_bf16_widen(a[1]) * dc_bf16_widen(b[1]);
+}
+
 /* The scalar form: any CPU, and the meaning of the vector one. */
 void dc_conv_tile_scalar(const dc_conv_tile_args *t) {
+  const int bf16 = t->dtype == DCONV1D_BF16;
+  const char *in = t->in, *weights = t->weights;
   for (int k = 0; k < t->filters; ++k)
     for (int i = 0; i < t->pixels; ++i) {
       float sum = 0.0f;
       for (int64_t r = 0; r < t->channels; ++r)
         for (int64_t s = 0; s < t->taps; ++s)
-          sum += t->weights[(r * t->taps + s) * t->filter_stride + k] * t->in[r * t->in_ld + s * t->dilation + i];
-      float v = sum + (t->bias ? t->bias[k] : 0.0f);
-      t->out[k * t->out_ld + i] = t->relu && v < 0.0f ? 0.0f : v; /* NaN passes the ReLU */
+          sum += slot_dot(weights + 4 * ((r * t->taps + s) * t->filter_stride + k),
+                          in + 4 * (r * t->in_ld + s * t->dilation + i), t->dtype);
+      float v = sum;
+      if (t->bias) v += bf16 ? dc_bf16_widen(((const uint16_t *)t->bias)[k]) : ((const float *)t->bias)[k];
+      if (t->relu && v < 0.0f) v = 0.0f; /* NaN passes the ReLU */
+      if (bf16)
+        ((uint16_t *)t->out)[k * t->out_ld + i] = dc_bf16_round(v);
+      else
+        ((float *)t->out)[k * t->out_ld + i] = v;
     }
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_CONV_TILE 1
+#define TILE_TARGET "avx512f,avx512bw,avx512vl,avx512bf16"
 
 /* The pixels inside the tile of vector p (0xffff for a full one). */
-static inline __attribute__((always_inline, target("avx512f"))) __mmask16 pixel_mask(int pixels, int p) {
+static inline __attribute__((always_inline, target(TILE_TARGET))) __mmask16 pixel_mask(int pixels, int p) {
   const int left = pixels - 16 * p;
   return left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : (__mmask16)0;
 }
 
-/* FULL: every vector holds 16 pixels (the masks are then constants). */
-static inline __attribute__((always_inline, target("avx512f"))) void
-conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS, const int FULL) {
+/* FP32 to BF16 bits as dc_bf16_round does it: to nearest even, NaN kept quiet. */
+static inline __attribute__((always_inline, target(TILE_TARGET))) __m256i round_to_bf16(__m512 v) {
+  const __m512i u = _mm512_castps_si512(v), one = _mm512_set1_epi32(1);
+  const __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), _mm512_and_si512(_mm512_srli_epi32(u, 16), one)),
+      16);
+  const __mmask16 nan =
+      _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x0040));
+  return _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rounded, quiet));
+}
+
+/* FULL: every vector holds 16 pixels (the masks are then constants). BF16:
+ * the slots are channel pairs, reduced by vdpbf16ps, and the output rounded. */
+static inline __attribute__((always_inline, target(TILE_TARGET))) void
+conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS, const int FULL, const int BF16) {
   __m512 acc[DC_CONV_TILE_ACCUMULATORS];
   __mmask16 mask[DC_CONV_TILE_MAX_VECTORS];
 #pragma GCC unroll 8
@@ -48,7 +78,7 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
   for (int i = 0; i < FILTERS * VECTORS; ++i) acc[i] = _mm512_setzero_ps();
   const int64_t taps = t->taps, dilation = t->dilation, filter_stride = t->filter_stride;
   for (int64_t r = 0; r < t->channels; ++r) {
-    const float *row = t->in + r * t->in_ld, *w = t->weights + r * taps * filter_stride;
+    const float *row = (const float *)t->in + r * t->in_ld, *w = (const float *)t->weights + r * taps * filter_stride;
     for (int64_t s = 0; s < taps; ++s, row += dilation, w += filter_stride) {
       __m512 x[DC_CONV_TILE_MAX_VECTORS];
 #pragma GCC unroll 8
@@ -58,9 +88,11 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
       }
 #pragma GCC unroll 8
       for (int k = 0; k < FILTERS; ++k) {
-        const __m512 b = _mm512_set1_ps(w[k]);
+        const __m512 b = _mm512_set1_ps(w[k]); /* BF16: the pair's bits, broadcast alike */
 #pragma GCC unroll 8
-        for (int p = 0; p < VECTORS; ++p) acc[k * VECTORS + p] = _mm512_fmadd_ps(x[p], b, acc[k * VECTORS + p]);
+        for (int p = 0; p < VECTORS; ++p)
+          acc[k * VECTORS + p] = BF16 ? _mm512_dpbf16_ps(acc[k * VECTORS + p], (__m512bh)x[p], (__m512bh)b)
+                                      : _mm512_fmadd_ps(x[p], b, acc[k * VECTORS + p]);
       }
     }
   }
@@ -68,12 +100,17 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
 #pragma GCC unroll 8
   for (int k = 0; k < FILTERS; ++k) {
     if (k >= t->filters) break; /* the padding filters of the last group are computed, not stored */
-    const __m512 b = _mm512_set1_ps(t->bias ? t->bias[k] : 0.0f);
+    float bias = 0.0f;
+    if (t->bias) bias = BF16 ? dc_bf16_widen(((const uint16_t *)t->bias)[k]) : ((const float *)t->bias)[k];
+    const __m512 b = _mm512_set1_ps(bias);
 #pragma GCC unroll 8
     for (int p = 0; p < VECTORS; ++p) {
       __m512 v = _mm512_add_ps(acc[k * VECTORS + p], b);
       if (t->relu) v = _mm512_max_ps(zero, v); /* max(0, NaN) is NaN: the ReLU keeps NaN, like PyTorch's */
-      _mm512_mask_storeu_ps(t->out + k * t->out_ld + 16 * p, mask[p], v);
+      if (BF16)
+        _mm256_mask_storeu_epi16((uint16_t *)t->out + k * t->out_ld + 16 * p, mask[p], round_to_bf16(v));
+      else
+        _mm512_mask_storeu_ps((float *)t->out + k * t->out_ld + 16 * p, mask[p], v);
     }
   }
 }
@@ -81,11 +118,17 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
 typedef void (*conv_tile_fn)(const dc_conv_tile_args *);
 
 #define CONV_TILE(F, V)                                                                                                \
-  static __attribute__((target("avx512f"))) void conv_tile_##F##_##V(const dc_conv_tile_args *t) {                     \
+  static __attribute__((target(TILE_TARGET))) void conv_tile_##F##_##V(const dc_conv_tile_args *t) {                   \
     if (t->pixels == 16 * (V))                                                                                         \
-      conv_tile_body(t, F, V, 1);                                                                                      \
+      conv_tile_body(t, F, V, 1, 0);                                                                                   \
     else                                                                                                               \
-      conv_tile_body(t, F, V, 0);                                                                                      \
+      conv_tile_body(t, F, V, 0, 0);                                                                                   \
+  }                                                                                                                    \
+  static __attribute__((target(TILE_TARGET))) void conv_tile_bf16_##F##_##V(const dc_conv_tile_args *t) {              \
+    if (t->pixels == 16 * (V))                                                                                         \
+      conv_tile_body(t, F, V, 1, 1);                                                                                   \
+    else                                                                                                               \
+      conv_tile_body(t, F, V, 0, 1);                                                                                   \
   }
 CONV_TILE(1, 6)
 CONV_TILE(2, 6)
@@ -95,13 +138,11 @@ CONV_TILE(5, 4)
 CONV_TILE(6, 4)
 CONV_TILE(8, 3)
 
-/* [filters - 1]: the instance and its vectors */
-static const struct {
-  conv_tile_fn run;
-  int vectors;
-} conv_tiles[DC_CONV_TILE_MAX_FILTERS] = {{conv_tile_1_6, 6}, {conv_tile_2_6, 6}, {conv_tile_3_6, 6},
-                                          {conv_tile_4_6, 6}, {conv_tile_5_4, 4}, {conv_tile_6_4, 4},
-                                          {NULL, 0},          {conv_tile_8_3, 3}};
+/* [BF16][filters - 1] */
+static const conv_tile_fn conv_tiles[2][DC_CONV_TILE_MAX_FILTERS] = {
+    {conv_tile_1_6, conv_tile_2_6, conv_tile_3_6, conv_tile_4_6, conv_tile_5_4, conv_tile_6_4, NULL, conv_tile_8_3},
+    {conv_tile_bf16_1_6, conv_tile_bf16_2_6, conv_tile_bf16_3_6, conv_tile_bf16_4_6, conv_tile_bf16_5_4,
+     conv_tile_bf16_6_4, NULL, conv_tile_bf16_8_3}};
 #endif
 
 int dc_conv_tile_vectors(int filter_stride) {
@@ -127,10 +168,12 @@ int64_t dc_conv_tile_filters(int64_t out_ch) {
 
 int dc_conv_tile_vector(const dc_conv_tile_args *t) {
 #ifdef DC_HAVE_AVX512_CONV_TILE
-  if (__builtin_cpu_supports("avx512f") && dc_conv_tile_vectors((int)t->filter_stride) > 0 && t->filters >= 1 &&
-      t->filters <= t->filter_stride && t->pixels >= 1 &&
+  const int bf16 = t->dtype == DCONV1D_BF16;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      (!bf16 || __builtin_cpu_supports("avx512bf16")) && dc_conv_tile_vectors((int)t->filter_stride) > 0 &&
+      t->filters >= 1 && t->filters <= t->filter_stride && t->pixels >= 1 &&
       t->pixels <= 16 * dc_conv_tile_vectors((int)t->filter_stride)) {
-    conv_tiles[t->filter_stride - 1].run(t);
+    conv_tiles[bf16][t->filter_stride - 1](t);
     return 1;
   }
 #endif

@@ -273,24 +273,27 @@ typedef struct {
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU lacks AVX-512 (BF16: AVX512_BF16) */
-/* The conv passes' register tile along the pixels (conv_tile.c, vec=tile,
- * FP32): out[k*out_ld + i] = relu?(bias[k] + sum_{r < channels, s < taps}
- * weights[(r*taps + s)*filter_stride + k] * in[r*in_ld + s*dilation + i]) for
+/* The conv passes' register tile along the pixels (conv_tile.c, vec=tile):
+ * out[k*out_ld + i] = relu?(bias[k] + sum_{r < channels, s < taps}
+ * weights[(r*taps + s)*filter_stride + k] . in[r*in_ld + s*dilation + i]) for
  * k < filters <= filter_stride, i < pixels <= 16 * dc_conv_tile_vectors(filter_stride).
- * filter_stride is the instance's filter count: 1-6 or 8. */
+ * in and weights are in 4-byte slots: an FP32 value, or for BF16 a VNNI pair of
+ * neighbouring channels (r counts pairs; "." is the pair's dot product); out
+ * and bias hold dtype. filter_stride is the instance's filter count: 1-6 or 8. */
 #define DC_CONV_TILE_MAX_FILTERS 8
 #define DC_CONV_TILE_MAX_VECTORS 6
 #define DC_CONV_TILE_ACCUMULATORS 24
 typedef struct {
-  float *out;      /* filter 0, pixel 0 */
-  int64_t out_ld;  /* floats between filter rows */
-  const float *in; /* channel 0, the first pixel of tap 0 */
-  int64_t in_ld;   /* floats between channel rows */
+  void *out;      /* filter 0, pixel 0 */
+  int64_t out_ld; /* elements between filter rows */
+  const void *in; /* slot row 0, the first pixel of tap 0 */
+  int64_t in_ld;  /* slots between rows */
   int64_t dilation, channels, taps;
-  const float *weights; /* [channel][tap][filter_stride] */
+  const void *weights; /* [row][tap][filter_stride] slots */
   int64_t filter_stride;
-  const float *bias; /* NULL or filter 0's */
+  const void *bias; /* NULL or filter 0's */
   int filters, pixels, relu;
+  dconv1d_dtype dtype;
 } dc_conv_tile_args;
 int dc_conv_tile_vectors(int filter_stride);  /* 16-pixel vectors of the instance; 0: no instance */
 int64_t dc_conv_tile_filters(int64_t out_ch); /* the instance for out_ch output channels */

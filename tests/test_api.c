@@ -229,8 +229,11 @@ static void test_config_validation(void) {
   bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH;
   check_rejected(&sh, &bad, "bwd_weight.vector_channels");
   bad = cfg;
-  bad.fwd.vector_channels = 2;
+  bad.fwd.vector_channels = 3;
   check_rejected(&sh, &bad, "fwd.vector_channels");
+  bad = cfg; /* BF16 takes the register tiles (vec=tile) */
+  bad.fwd.vector_channels = DCONV1D_CONV_PIXEL_TILES;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
   bad = cfg;
   bad.fwd.chunk_blocks = -1;
   check_rejected(&sh, &bad, "fwd.chunk_blocks");

@@ -1,5 +1,5 @@
 /* The conv passes' register tile (vec=tile): every instance, AVX-512 and
- * scalar, against a double-precision sum, for every filter count up to the
+ * scalar, FP32 and BF16 (VNNI channel pairs), against a double-precision sum, for every filter count up to the
  * instance's, full and partial pixel vectors, with and without bias and
  * ReLU, a NaN that must pass the ReLU, and the memory around the output left
  * untouched. */
@@ -24,16 +24,43 @@ static float *random_floats(int64_t count) {
 
 typedef struct {
   int stride, filters, pixels, channels, taps, dilation, bias, relu, nan, vector;
+  dconv1d_dtype dtype;
 } tile_case;
 
-/* 0: right; -1: no AVX-512 here; else the number of wrong or clobbered floats. */
+/* count values of dtype, random (BF16: rounded), and their widened copy */
+static void *random_values(int64_t count, dconv1d_dtype dtype, float **widened) {
+  float *values = random_floats(count);
+  *widened = values;
+  if (dtype == DCONV1D_F32) {
+    float *copy = malloc(sizeof(float) * (size_t)count);
+    memcpy(copy, values, sizeof(float) * (size_t)count);
+    return copy;
+  }
+  uint16_t *bits = malloc(sizeof(uint16_t) * (size_t)count);
+  for (int64_t i = 0; i < count; ++i) bits[i] = dc_bf16_round(values[i]), values[i] = dc_bf16_widen(bits[i]);
+  return bits;
+}
+
+/* 0: right; -1: no AVX-512 here; else the number of wrong or clobbered values. */
 static int check_tile(const tile_case *c) {
+  const int bf16 = c->dtype == DCONV1D_BF16, per_slot = bf16 ? 2 : 1;
+  const size_t esize = bf16 ? 2 : 4;
   const int64_t in_ld = c->pixels + (c->taps - 1) * c->dilation + 7, out_ld = c->pixels + 9;
   const int64_t out_count = c->stride * out_ld + 16;
-  float *in = random_floats(c->channels * in_ld), *weights = random_floats(c->channels * c->taps * c->stride);
-  float *bias = random_floats(c->stride), *out = random_floats(out_count), *before = malloc(sizeof(float) * out_count);
-  if (c->nan) in[(c->channels - 1) * in_ld + c->pixels - 1] = NAN; /* reaches the last pixel of every filter */
-  memcpy(before, out, sizeof(float) * (size_t)out_count);
+  float *in_f, *w_f, *bias_f, *out_f;
+  char *in = random_values(c->channels * in_ld * per_slot, c->dtype, &in_f);
+  char *weights = random_values(c->channels * c->taps * c->stride * per_slot, c->dtype, &w_f);
+  char *bias = random_values(c->stride, c->dtype, &bias_f), *out = random_values(out_count, c->dtype, &out_f);
+  char *before = malloc(esize * (size_t)out_count);
+  if (c->nan) { /* reaches the last pixel of every filter */
+    const int64_t at = ((c->channels - 1) * in_ld + c->pixels - 1) * per_slot;
+    in_f[at] = NAN;
+    if (bf16)
+      ((uint16_t *)in)[at] = 0x7fc0;
+    else
+      ((float *)in)[at] = NAN;
+  }
+  memcpy(before, out, esize * (size_t)out_count);
   dc_conv_tile_args tile = {.out = out,
                             .out_ld = out_ld,
                             .in = in,
@@ -46,7 +73,8 @@ static int check_tile(const tile_case *c) {
                             .bias = c->bias ? bias : NULL,
                             .filters = c->filters,
                             .pixels = c->pixels,
-                            .relu = c->relu};
+                            .relu = c->relu,
+                            .dtype = c->dtype};
   int wrong = 0;
   if (c->vector) {
     if (!dc_conv_tile_vector(&tile)) wrong = -1;
@@ -56,23 +84,26 @@ static int check_tile(const tile_case *c) {
   for (int64_t i = 0; i < out_count && wrong >= 0; ++i) {
     const int64_t k = i / out_ld, q = i % out_ld;
     if (k >= c->filters || q >= c->pixels) {
-      wrong += memcmp(&out[i], &before[i], sizeof(float)) != 0;
+      wrong += memcmp(out + i * esize, before + i * esize, esize) != 0;
       continue;
     }
-    double sum = c->bias ? bias[k] : 0.0, size = fabs(sum);
+    double sum = c->bias ? bias_f[k] : 0.0, size = fabs(sum);
     for (int64_t r = 0; r < c->channels; ++r)
-      for (int64_t s = 0; s < c->taps; ++s) {
-        const double term = (double)weights[(r * c->taps + s) * c->stride + k] * in[r * in_ld + s * c->dilation + q];
-        sum += term;
-        size += fabs(term);
-      }
+      for (int64_t s = 0; s < c->taps; ++s)
+        for (int half = 0; half < per_slot; ++half) {
+          const double term = (double)w_f[((r * c->taps + s) * c->stride + k) * per_slot + half] *
+                              in_f[(r * in_ld + s * c->dilation + q) * per_slot + half];
+          sum += term;
+          size += fabs(term);
+        }
     if (c->relu && sum < 0.0) sum = 0.0;
+    const double got = bf16 ? dc_bf16_widen(((uint16_t *)out)[i]) : ((float *)out)[i];
     if (isnan(sum))
-      wrong += !isnan(out[i]);
+      wrong += !isnan(got);
     else
-      wrong += fabs(out[i] - sum) > 1e-6 * (size + 1.0);
+      wrong += fabs(got - sum) > (bf16 ? 8e-3 : 1e-6) * (size + 1.0);
   }
-  free(in), free(weights), free(bias), free(out), free(before);
+  free(in), free(weights), free(bias), free(out), free(before), free(in_f), free(w_f), free(bias_f), free(out_f);
   return wrong;
 }
 
@@ -83,7 +114,7 @@ int main(void) {
     const int stride = strides[st], vectors = dc_conv_tile_vectors(stride);
     CHECK(vectors >= 1 && stride * vectors <= DC_CONV_TILE_ACCUMULATORS && vectors <= DC_CONV_TILE_MAX_VECTORS);
     const int pixel_counts[] = {1, 5, 16, 17, 16 * vectors - 1, 16 * vectors};
-    for (int vector = 0; vector < 2; ++vector)
+    for (int combo = 0; combo < 4; ++combo) /* scalar and vector, FP32 and BF16 */
       for (int filters = 1; filters <= stride; ++filters)
         for (size_t pc = 0; pc < sizeof pixel_counts / sizeof *pixel_counts; ++pc)
           for (int variant = 0; variant < 8; ++variant) {
@@ -96,13 +127,14 @@ int main(void) {
                                  .bias = variant != 3,
                                  .relu = variant % 3 == 0,
                                  .nan = variant == 6,
-                                 .vector = vector};
+                                 .vector = combo & 1,
+                                 .dtype = combo & 2 ? DCONV1D_BF16 : DCONV1D_F32};
             const int wrong = check_tile(&c);
             if (wrong < 0) continue;
-            vector_ran |= vector;
+            vector_ran |= c.vector;
             if (wrong)
-              fprintf(stderr, "stride %d filters %d pixels %d variant %d vector %d: %d wrong\n", stride, filters,
-                      c.pixels, variant, vector, wrong);
+              fprintf(stderr, "%s stride %d filters %d pixels %d variant %d vector %d: %d wrong\n",
+                      c.dtype ? "bf16" : "f32", stride, filters, c.pixels, variant, c.vector, wrong);
             CHECK_EQ_INT(wrong, 0);
           }
   }

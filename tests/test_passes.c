@@ -125,7 +125,8 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     pcs[p]->c_block = random_block(sh->c, bf16 && p == 0);
     pcs[p]->chunk_blocks = rng_below(5);
     pcs[p]->direct_input = !bf16 && p < 2 && rng_below(2);
-    pcs[p]->vector_channels = bf16 ? 0 : (int)rng_below(p < 2 ? 3 : 2); /* conv passes: px, ch or tile */
+    /* conv passes: px, ch or tile (BF16: px or tile) */
+    pcs[p]->vector_channels = bf16 ? (p < 2 ? 2 * (int)rng_below(2) : 0) : (int)rng_below(p < 2 ? 3 : 2);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
   /* the tap tiles hold at most 8 filters (vec=c, vec=px) or two vectors of them (vec=k); BF16 has vec=px only */

@@ -164,9 +164,9 @@ int main(void) {
   wide.c = 32, wide.k = 64;
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
   CHECK(config.fwd.vector_channels == 1 && config.bwd_data.vector_channels == 1);
-  wide.dtype = DCONV1D_BF16;
+  wide.dtype = DCONV1D_BF16; /* BF16: the register tiles where their weights fit L1 (16 x 51 pairs do), else px */
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
-  CHECK(config.fwd.vector_channels == 0 && config.bwd_data.vector_channels == 0);
+  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.bwd_data.vector_channels == 0);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, 0); /* C = K = 15: as many lanes either way */
   dconv1d_shape head = shape;
   head.k = 1; /* one filter: the weight pass vectorises along the 15 channels */
