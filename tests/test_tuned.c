@@ -207,6 +207,26 @@ int main(void) {
   layer = make("n1c15k8w2400s9d8", DCONV1D_F32, 2);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_destroy(layer);
+  /* a register-tile row lent to a shape with another tile takes that shape's tile width: a C = K = 15
+   * row's 64 pixels (tiles of 5 filters x 4 vectors) would leave K = 8's 48-pixel tiles a masked 16 */
+  import_rows("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 "
+              "fwd:wb=64,kb=15,cb=15,chunk=4,in=panel,vec=tile,order=Nwk "
+              "bwd_data:wb=64,kb=15,cb=15,chunk=4,in=panel,vec=px,order=NWk "
+              "bwd_weight:wb=128,kb=15,cb=15,chunk=4,vec=k,order=Skc,form=batch,reduce=owner\n");
+  {
+    dconv1d_shape narrow;
+    dconv1d_config heuristic;
+    dconv1d_shape_parse("n1c12k8w3008s9d1", &narrow, NULL, 0);
+    narrow.dtype = DCONV1D_F32, narrow.threads = 1;
+    CHECK_EQ_INT(dconv1d_config_default(&narrow, &heuristic), DCONV1D_OK);
+    layer = make("n1c12k8w3008s9d1", DCONV1D_F32, 1);
+    dconv1d_layer_config(layer, &config);
+    CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+    CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_PIXEL_TILES);
+    CHECK_EQ_INT(config.fwd.width_block, heuristic.fwd.width_block);
+    CHECK(strcmp(config.fwd.loop_order, "Nwk") == 0); /* the row's order stays */
+    dconv1d_destroy(layer);
+  }
   /* nothing is lent across a factor of 4 or more in channels or filters */
   import_rows("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 "
               "fwd:wb=64,kb=15,cb=15,chunk=4,in=panel,vec=px,order=NWk "
