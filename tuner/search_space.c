@@ -47,29 +47,56 @@ static dconv1d_pass_config *part(dconv1d_config *c, dconv1d_pass pass) {
   return pass == DCONV1D_FWD ? &c->fwd : pass == DCONV1D_BWD_DATA ? &c->bwd_data : &c->bwd_weight;
 }
 
+/* The candidates so far and their plan keys, with an open-addressing index of
+ * the keys (slots hold count + 1, 0 = empty): hundreds of thousands of raw
+ * combinations are checked against thousands of distinct plans, which a
+ * linear search made the enumeration itself take seconds (minutes under ASan). */
 typedef struct {
   dconv1d_config *configs;
   char (*keys)[96];
   int count, capacity;
+  int *slots;
+  size_t slot_count; /* a power of two, at least twice capacity */
 } collector;
+
+static size_t key_hash(const char *key) {
+  size_t h = 1469598103934665603u; /* FNV-1a */
+  for (; *key; ++key) h = (h ^ (unsigned char)*key) * 1099511628211u;
+  return h;
+}
+
+/* The slot that holds key, or the empty one where it would go. */
+static size_t find_slot(const collector *col, const char *key) {
+  size_t at = key_hash(key) & (col->slot_count - 1);
+  while (col->slots[at] && strcmp(col->keys[col->slots[at] - 1], key) != 0) at = (at + 1) & (col->slot_count - 1);
+  return at;
+}
+
+static int grow(collector *col) {
+  const int capacity = col->capacity ? 2 * col->capacity : 256;
+  void *configs = realloc(col->configs, sizeof *col->configs * (size_t)capacity);
+  if (configs) col->configs = configs;
+  void *keys = configs ? realloc(col->keys, sizeof *col->keys * (size_t)capacity) : NULL;
+  if (keys) col->keys = keys;
+  int *slots = keys ? calloc((size_t)capacity * 2, sizeof *slots) : NULL;
+  if (!slots) return -1;
+  free(col->slots);
+  col->slots = slots;
+  col->slot_count = (size_t)capacity * 2;
+  col->capacity = capacity;
+  for (int i = 0; i < col->count; ++i) col->slots[find_slot(col, col->keys[i])] = i + 1;
+  return 0;
+}
 
 static void add(collector *col, const dconv1d_shape *sh, dconv1d_pass pass, const dconv1d_config *c) {
   if (dconv1d_config_validate(sh, c, NULL, 0) != DCONV1D_OK) return;
   char key[96];
   dconv1d_config_plan_key(sh, pass, c, key, sizeof key);
-  for (int i = 0; i < col->count; ++i)
-    if (!strcmp(col->keys[i], key)) return;
-  if (col->count == col->capacity) {
-    int capacity = col->capacity ? 2 * col->capacity : 256;
-    void *configs = realloc(col->configs, sizeof *col->configs * (size_t)capacity);
-    void *keys = configs ? realloc(col->keys, sizeof *col->keys * (size_t)capacity) : NULL;
-    if (configs) col->configs = configs;
-    if (!keys) return;
-    col->keys = keys;
-    col->capacity = capacity;
-  }
+  if (col->slots && col->slots[find_slot(col, key)]) return;
+  if (col->count == col->capacity && grow(col) != 0) return;
   col->configs[col->count] = *c;
-  snprintf(col->keys[col->count++], sizeof *col->keys, "%s", key);
+  snprintf(col->keys[col->count], sizeof *col->keys, "%s", key);
+  col->slots[find_slot(col, key)] = ++col->count;
 }
 
 /* The pixel-vector tap tiles hold 1-8 filters, a range the block list
@@ -133,6 +160,7 @@ int dc_candidates_enumerate(const dconv1d_shape *sh, dconv1d_pass pass, dc_candi
                   }
   if (wu) add_pixel_tap_tiles(&col, sh, &base, orders, norders);
   free(col.keys);
+  free(col.slots);
   out->configs = col.configs;
   out->count = col.count;
   return col.count > 0 ? 0 : -1;
