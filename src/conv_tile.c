@@ -72,7 +72,7 @@ static inline __attribute__((always_inline, target(TILE_TARGET))) void
 conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS, const int FULL, const int BF16) {
   __m512 acc[DC_CONV_TILE_ACCUMULATORS];
   __mmask16 mask[DC_CONV_TILE_MAX_VECTORS];
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int p = 0; p < VECTORS; ++p) mask[p] = FULL ? (__mmask16)0xffff : pixel_mask(t->pixels, p);
 #pragma GCC unroll 24
   for (int i = 0; i < FILTERS * VECTORS; ++i) acc[i] = _mm512_setzero_ps();
@@ -81,7 +81,7 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
     const float *row = (const float *)t->in + r * t->in_ld, *w = (const float *)t->weights + r * taps * filter_stride;
     for (int64_t s = 0; s < taps; ++s, row += dilation, w += filter_stride) {
       __m512 x[DC_CONV_TILE_MAX_VECTORS];
-#pragma GCC unroll 8
+#pragma GCC unroll 12
       for (int p = 0; p < VECTORS; ++p) {
         x[p] = _mm512_maskz_loadu_ps(mask[p], row + 16 * p);
         __asm__("" : "+v"(x[p])); /* keep GCC from reloading x as a memory operand of every FMA */
@@ -89,7 +89,7 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
 #pragma GCC unroll 8
       for (int k = 0; k < FILTERS; ++k) {
         const __m512 b = _mm512_set1_ps(w[k]); /* BF16: the pair's bits, broadcast alike */
-#pragma GCC unroll 8
+#pragma GCC unroll 12
         for (int p = 0; p < VECTORS; ++p)
           acc[k * VECTORS + p] = BF16 ? _mm512_dpbf16_ps(acc[k * VECTORS + p], (__m512bh)x[p], (__m512bh)b)
                                       : _mm512_fmadd_ps(x[p], b, acc[k * VECTORS + p]);
@@ -103,7 +103,7 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
     float bias = 0.0f;
     if (t->bias) bias = BF16 ? dc_bf16_widen(((const uint16_t *)t->bias)[k]) : ((const float *)t->bias)[k];
     const __m512 b = _mm512_set1_ps(bias);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
     for (int p = 0; p < VECTORS; ++p) {
       __m512 v = _mm512_add_ps(acc[k * VECTORS + p], b);
       if (t->relu) v = _mm512_max_ps(zero, v); /* max(0, NaN) is NaN: the ReLU keeps NaN, like PyTorch's */
@@ -130,7 +130,7 @@ typedef void (*conv_tile_fn)(const dc_conv_tile_args *);
     else                                                                                                               \
       conv_tile_body(t, F, V, 0, 1);                                                                                   \
   }
-CONV_TILE(1, 6)
+CONV_TILE(1, 12)
 CONV_TILE(2, 6)
 CONV_TILE(3, 6)
 CONV_TILE(4, 6)
@@ -140,13 +140,14 @@ CONV_TILE(8, 3)
 
 /* [BF16][filters - 1] */
 static const conv_tile_fn conv_tiles[2][DC_CONV_TILE_MAX_FILTERS] = {
-    {conv_tile_1_6, conv_tile_2_6, conv_tile_3_6, conv_tile_4_6, conv_tile_5_4, conv_tile_6_4, NULL, conv_tile_8_3},
-    {conv_tile_bf16_1_6, conv_tile_bf16_2_6, conv_tile_bf16_3_6, conv_tile_bf16_4_6, conv_tile_bf16_5_4,
+    {conv_tile_1_12, conv_tile_2_6, conv_tile_3_6, conv_tile_4_6, conv_tile_5_4, conv_tile_6_4, NULL, conv_tile_8_3},
+    {conv_tile_bf16_1_12, conv_tile_bf16_2_6, conv_tile_bf16_3_6, conv_tile_bf16_4_6, conv_tile_bf16_5_4,
      conv_tile_bf16_6_4, NULL, conv_tile_bf16_8_3}};
 #endif
 
 int dc_conv_tile_vectors(int filter_stride) {
-  static const int vectors[DC_CONV_TILE_MAX_FILTERS] = {6, 6, 6, 6, 4, 4, 0, 3};
+  /* one filter: 12 vectors, so that 12 accumulators hide the FMA latency (6 ran latency-bound) */
+  static const int vectors[DC_CONV_TILE_MAX_FILTERS] = {12, 6, 6, 6, 4, 4, 0, 3};
   return filter_stride >= 1 && filter_stride <= DC_CONV_TILE_MAX_FILTERS ? vectors[filter_stride - 1] : 0;
 }
 

@@ -281,7 +281,7 @@ int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU l
  * neighbouring channels (r counts pairs; "." is the pair's dot product); out
  * and bias hold dtype. filter_stride is the instance's filter count: 1-6 or 8. */
 #define DC_CONV_TILE_MAX_FILTERS 8
-#define DC_CONV_TILE_MAX_VECTORS 6
+#define DC_CONV_TILE_MAX_VECTORS 12
 #define DC_CONV_TILE_ACCUMULATORS 24
 typedef struct {
   void *out;      /* filter 0, pixel 0 */
