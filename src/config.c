@@ -363,7 +363,12 @@ int dconv1d_config_plan_key(const dconv1d_shape *shape, dconv1d_pass pass, const
   const dconv1d_pass_config *pc = pass_part_of(config, pass);
   const int wu = pass == DCONV1D_BWD_WEIGHT;
   const int64_t q = dconv1d_out_width(shape), out_width = pass == DCONV1D_BWD_DATA ? shape->w : q;
-  const int64_t wb = dc_min(pc->width_block, out_width), width_blocks = dc_div_up(out_width, wb);
+  int64_t wb = pc->width_block;
+  if (!wu && pc->vector_channels == DCONV1D_CONV_PIXEL_TILES) /* the plan rounds it up to whole tiles */
+    wb = dc_round_up(wb,
+                     16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(pass == DCONV1D_FWD ? shape->k : shape->c)));
+  wb = dc_min(wb, out_width);
+  const int64_t width_blocks = dc_div_up(out_width, wb);
   const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > width_blocks ? width_blocks : pc->chunk_blocks;
   int64_t extents[DC_NEST_DIMS],
       blocks[DC_NEST_DIMS] = {1, dc_min(pc->k_block, shape->k), dc_min(pc->c_block, shape->c)};

@@ -270,6 +270,15 @@ static void test_plan_keys(void) {
   b.bwd_weight.k_block = 5; /* three tiles of 5 filters, not 8 + 7 */
   dconv1d_config_plan_key(&sh, DCONV1D_BWD_WEIGHT, &b, key_b, sizeof key_b);
   CHECK(strcmp(key_a, key_b) != 0);
+  b = a; /* register tiles of 5 filters x 64 pixels: a 32-pixel block is run as a 64-pixel one */
+  a.fwd.vector_channels = b.fwd.vector_channels = DCONV1D_CONV_PIXEL_TILES;
+  a.fwd.width_block = 32, b.fwd.width_block = 64;
+  dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, key_a, sizeof key_a);
+  dconv1d_config_plan_key(&sh, DCONV1D_FWD, &b, key_b, sizeof key_b);
+  CHECK(strcmp(key_a, key_b) == 0);
+  b.fwd.width_block = 65;
+  dconv1d_config_plan_key(&sh, DCONV1D_FWD, &b, key_b, sizeof key_b);
+  CHECK(strcmp(key_a, key_b) != 0);
   CHECK_EQ_INT(dconv1d_config_plan_key(NULL, DCONV1D_FWD, &a, key_a, sizeof key_a), -1);
   CHECK_EQ_INT(dconv1d_config_plan_key(&sh, (dconv1d_pass)7, &a, key_a, sizeof key_a), -1);
   CHECK_EQ_INT(dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, NULL, 5), -1);
