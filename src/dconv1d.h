@@ -99,9 +99,10 @@ typedef struct {
    * floats, wasteful when it is not.
    * bwd_weight: 0 = filters (m = K block, n = C block). 1 = input channels
    * (m = C block, n = K block, x packed transposed): for narrow K.
-   * fwd, bwd_data, FP32: DCONV1D_CONV_PIXEL_TILES (2) = no GEMM: register
-   * tiles of up to 8 filters x 48 pixels reduce all channels and taps and
-   * store straight into the output (text vec=tile).
+   * fwd, bwd_data, FP32 and BF16: DCONV1D_CONV_PIXEL_TILES (2) = no GEMM:
+   * register tiles (8 filters x 48 pixels down to 1 filter x 192) reduce all
+   * channels and taps and store straight into the output (text vec=tile);
+   * the width block is rounded up to whole tiles.
    * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
    * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
    * on a channel or filter count that is not a multiple of 16.
