@@ -106,8 +106,8 @@ typedef struct {
    * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
    * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
    * on a channel or filter count that is not a multiple of 16.
-   * Must be 0 for BF16 (the backend's BF16 GEMM cannot read B transposed,
-   * and its VNNI pairs cannot follow an odd tap shift). */
+   * 1 is FP32 only (the backend's BF16 GEMM cannot read B transposed, and
+   * its VNNI pairs cannot follow an odd tap shift); BF16 takes 0 or 2. */
   int vector_channels;
   char loop_order[DCONV1D_ORDER_MAX];
 } dconv1d_pass_config;
