@@ -113,7 +113,7 @@ static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
   const int64_t out_width = pass == DCONV1D_FWD ? dconv1d_out_width(shape) : shape->w;
-  const int64_t pixels = 16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(out_ch));
+  const int64_t pixels = dc_conv_tile_pixels(out_ch);
   int64_t tiles = 20;
   while (tiles > 1 && shape->n * dc_div_up(out_width, tiles * pixels) < min_tiles_per_thread * threads) tiles /= 2;
   return tiles * pixels;
@@ -365,8 +365,7 @@ int dconv1d_config_plan_key(const dconv1d_shape *shape, dconv1d_pass pass, const
   const int64_t q = dconv1d_out_width(shape), out_width = pass == DCONV1D_BWD_DATA ? shape->w : q;
   int64_t wb = pc->width_block;
   if (!wu && pc->vector_channels == DCONV1D_CONV_PIXEL_TILES) /* the plan rounds it up to whole tiles */
-    wb = dc_round_up(wb,
-                     16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(pass == DCONV1D_FWD ? shape->k : shape->c)));
+    wb = dc_round_up(wb, dc_conv_tile_pixels(pass == DCONV1D_FWD ? shape->k : shape->c));
   wb = dc_min(wb, out_width);
   const int64_t width_blocks = dc_div_up(out_width, wb);
   const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > width_blocks ? width_blocks : pc->chunk_blocks;

@@ -75,8 +75,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   if (config->vector_channels == DCONV1D_CONV_PIXEL_TILES) {
     /* whole register tiles: a block's masked remainder costs a whole tile (a 96-pixel block of 192-pixel
      * tiles ran at 10 % of peak), and the last block already takes the width's own remainder */
-    const int64_t tile_pixels = 16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(plan->out_ch));
-    plan->width_block = dc_min(dc_round_up(config->width_block, tile_pixels), plan->out_width);
+    plan->width_block = dc_min(dc_round_up(config->width_block, dc_conv_tile_pixels(plan->out_ch)), plan->out_width);
   }
   plan->out_block = dc_min(fwd ? config->k_block : config->c_block, plan->out_ch);
   plan->in_block = dc_min(fwd ? config->c_block : config->k_block, plan->in_ch_padded);

@@ -167,6 +167,8 @@ int64_t dc_conv_tile_filters(int64_t out_ch) {
   return best;
 }
 
+int64_t dc_conv_tile_pixels(int64_t out_ch) { return 16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(out_ch)); }
+
 int dc_conv_tile_vector(const dc_conv_tile_args *t) {
 #ifdef DC_HAVE_AVX512_CONV_TILE
   const int bf16 = t->dtype == DCONV1D_BF16;

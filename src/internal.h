@@ -297,6 +297,7 @@ typedef struct {
 } dc_conv_tile_args;
 int dc_conv_tile_vectors(int filter_stride);  /* 16-pixel vectors of the instance; 0: no instance */
 int64_t dc_conv_tile_filters(int64_t out_ch); /* the instance for out_ch output channels */
+int64_t dc_conv_tile_pixels(int64_t out_ch);  /* and its pixels: width blocks are whole multiples of them */
 void dc_conv_tile(const dc_conv_tile_args *tile);
 void dc_conv_tile_scalar(const dc_conv_tile_args *tile);
 int dc_conv_tile_vector(const dc_conv_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
