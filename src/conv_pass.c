@@ -8,7 +8,11 @@
  *       acc (+)= sum_{s < taps} A_s * B_s                 one BRGEMM call
  *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16 (FP32
  *     backward data along the pixels: the kernel wrote dx there itself)
- * BRGEMM mapping (column-major), vectorised along the pixels (the default):
+ * With vec=tile (the default where a tile's weights fit L1) no BRGEMM runs:
+ * each block is swept by conv_tile.c's register tiles (tile_filters filters x
+ * their pixels), which reduce every in-channel and tap and write out (bias,
+ * ReLU, BF16 rounding included); the panel and in-place reading are as below.
+ * BRGEMM mapping (column-major), vectorised along the pixels:
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
  *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,
  *         stride_a = dilation pixels (x2 elements for VNNI pairs); with
