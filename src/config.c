@@ -161,16 +161,20 @@ int dc_wu_default_vector(const dconv1d_shape *shape) {
 /* Along the pixels, measured against the rule before it (1 thread, x read in
  * place): C = 12, K = 8, S = 9: 1.49x; C = 9, K = 3, S = 33: 2.1x; C = 1,
  * K = 15, S = 51: 1.6x; C = 4, K = 32, S = 33: 1.36x; C = K = 24, S = 9,
- * C = 24, K = 8, S = 33 and C = 8, K = 32, S = 9: 1.1-1.3x; C = 48, K = 24,
- * S = 9: 1.09x against the GEMM, but 8 -> 32, S = 9 ran 0.93x the tuned GEMM row the
- * library lent it, so 32 channels or filters or more stay with the GEMM unless C
- * <= 4; C = 1, K = 64, S = 51 (against the filter-vector tiles): 1.2x;
- * C = K = 15 or 16, S = 51: even. Behind: C = 32, K = 12, S = 33 (0.86x),
- * C = 8, K = 64, S = 51 (0.91x), and wide layers (C = K = 64, 0.7x; C = 96,
- * K = 24, S = 64), where the GEMM's tile fills its lanes and the 16 partial
- * sums per weight (64 bytes each) outgrow the caches. */
+ * C = 24, K = 8, S = 33: 1.1-1.3x; C = 48, K = 24, S = 9: 1.09x against the
+ * GEMM; C = 1, K = 64, S = 51 (against the filter-vector tiles): 1.2x;
+ * C = K = 15 or 16, S = 51: even. Where C or K reaches 32, only few channel
+ * taps (C * S <= 144) gain, the GEMM's n = C per tap being short there
+ * (64-byte aligned tensors, against the GEMM): 8 -> 32, 8 -> 64, 8 -> 96
+ * and 6 -> 48 (S = 9) 1.20-1.25x, 8 -> 48 (S = 5) 1.35x, 12 and 16 -> 32
+ * (S = 9) 1.07-1.10x; 8 -> 32 (S = 17) and 48 -> 24 (S = 9) even; 32 -> 32
+ * (S = 9) 0.97x, 8 -> 32 (S = 33) 0.91x. Behind: C = 32, K = 12, S = 33
+ * (0.86-0.88x), C = 8, K = 64, S = 51 (0.91-0.95x), 16 -> 64 (S = 17) 0.91x,
+ * and wide layers (C = K = 32 or 64, S = 51, 0.7-0.8x; C = 96, K = 24,
+ * S = 64), where the GEMM's tile fills its lanes and the 16 partial sums per
+ * weight (64 bytes each) outgrow the caches. */
 static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
-  const int narrow = dc_max(shape->c, shape->k) < 32 || shape->c <= 4;
+  const int narrow = dc_max(shape->c, shape->k) < 32 || shape->c <= 4 || shape->c * shape->s <= 144;
   return shape->c * shape->s <= 800 && shape->c * shape->k * shape->s <= 16384 && narrow;
 }
 
