@@ -5,29 +5,38 @@
 # libdnnl.so.2 and libOpenCL.so.1, built or copied on the Debian machine:
 #   mkdir -p .devcarry && cp build/src/libdconv1d.so build/tuner/dconv1d-sweep .devcarry/ &&
 #   cp -L /lib/x86_64-linux-gnu/libdnnl.so.2 /lib/x86_64-linux-gnu/libOpenCL.so.1 .devcarry/
-# It runs the AtacWorks sweep at 1 and 16 threads (dconv1d against Debian's
-# oneDNN 2.6, carried), then builds the PyTorch binding against that
+# It runs the AtacWorks sweep and the speed issue's baseline shapes (C = K = 16
+# and 64, S = 51, d = 8) at 1 and 16 threads (dconv1d against Debian's oneDNN
+# 2.6, carried), then builds the PyTorch binding against that
 # machine's torch and runs the AtacWorks training benchmark at N = 16 with 16
 # threads (torch.nn.Conv1d there uses that torch's own oneDNN). Results go
-# to $OUT (default /tmp/device-out).
+# to $OUT (default /tmp/device-out): two sweep CSVs, the training CSV (each
+# with its provenance), device.log and the figure as one tar.
 set -uo pipefail
 carry=$PWD/${CARRY:-.devcarry}
 out=${OUT:-/tmp/device-out}
-mkdir -p "$out"
+mkdir -p "$out" /tmp/figure
 export LD_LIBRARY_PATH=$carry${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export PYTHONUNBUFFERED=1
-lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket)'
-grep -o -E 'avx512_bf16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' '
-echo
+{
+  lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket)'
+  grep -o -E 'avx512_bf16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' '
+  echo
+} | tee "$out/device.log"
 
-# 1. the AtacWorks layers at 1 and 16 threads
+# 1. the AtacWorks layers and the baseline shapes at 1 and 16 threads
 cat >/tmp/atacworks16.sweep <<'EOF'
 name = atacworks-t1-t16
 shapes = n1c15k15w60000s51d8pl200pr200, n1c1k15w60000s51d8pl200pr200, n1c15k15w60000s1d1, n1c15k1w60000s1d1
 threads = 1, 16
 EOF
-timeout 240 "$carry/dconv1d-sweep" --budget "${BUDGET:-0.3}" --out-dir "$out" /tmp/atacworks16.sweep 2>&1 |
-  tee "$out/sweep.log"
+cat >/tmp/baseline16.sweep <<'EOF'
+name = baseline-t1-t16
+shapes = n1c16k16w60400s51d8, n1c64k64w20400s51d8
+threads = 1, 16
+EOF
+timeout "${SWEEP_SECONDS:-300}" "$carry/dconv1d-sweep" --budget "${BUDGET:-0.3}" --out-dir "$out" \
+  /tmp/atacworks16.sweep /tmp/baseline16.sweep 2>&1 | tee -a "$out/device.log"
 
 # 2. the PyTorch binding against this machine's torch, and the training benchmark
 python3 - <<'EOF' >/tmp/torch_flags || exit 1
@@ -38,6 +47,8 @@ EOF
 # shellcheck disable=SC2046
 g++ -O2 -std=c++17 -shared -fPIC python/binding.cpp -Isrc $(cat /tmp/torch_flags) -ltorch -ltorch_cpu -lc10 \
   -L"$carry" -ldconv1d -Wl,-rpath,"$carry" -o /tmp/libdconv1d_torch_ops.so 2>&1 | tail -20
-DCONV1D_TORCH_OPS=/tmp/libdconv1d_torch_ops.so PYTHONPATH=python timeout 420 python3 examples/atacworks/train_bench.py \
+DCONV1D_TORCH_OPS=/tmp/libdconv1d_torch_ops.so PYTHONPATH=python timeout "${TRAIN_SECONDS:-300}" python3 examples/atacworks/train_bench.py \
   --batch "${BATCH:-16}" --threads "${THREADS:-16}" --warmup 1 --steps "${STEPS:-5}" \
-  --csv "$out/atacworks_training_n16.csv" --figure "$out/atacworks_training_n16.png" 2>&1 | tee "$out/train.log"
+  --csv "$out/atacworks_training_n16.csv" --figure /tmp/figure/atacworks_training_n16.png 2>&1 | tee -a "$out/device.log"
+# one file for the figure (.png and .svg): the lent machine sends back at most eight
+tar -cf "$out/atacworks_training_n16_figure.tar" -C /tmp/figure . 2>/dev/null
