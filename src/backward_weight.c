@@ -87,6 +87,7 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->reduction = config->wu_reduction;
   plan->taps_per_tile = 1;
   plan->taps_padded = plan->taps;
+  plan->channels_per_tile = 1;
 }
 
 /* Formulation taps: along the channels, the channels are padded to whole
@@ -118,6 +119,8 @@ static void set_tap_tile_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, 
     plan->channels_padded = shape->c;
     plan->c_block = dc_min(cfg->c_block, shape->c);
   }
+  if (plan->vector_pixels && shape->s == 1) /* a 1 x 1 layer: channels fill the taps' places, evened out */
+    plan->channels_per_tile = dc_div_up(plan->c_block, dc_div_up(plan->c_block, max_taps));
   const int64_t tiles = dc_div_up(shape->s, max_taps);
   plan->taps_per_tile = dc_div_up(shape->s, tiles);
   plan->taps_padded = tiles * plan->taps_per_tile;
@@ -359,7 +362,12 @@ static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, 
   }
   const char *x_row = ctx->x_image ? ctx->x_image : (const char *)p->x_panel;
   const int64_t x_ld = ctx->x_image ? p->in_width : p->panel_width;
-  for (int64_t c = c0; c < c0 + c_count; ++c) {
+  if (p->channels_per_tile > 1) { /* 1 x 1: the tile's taps are channel rows, one x_ld apart */
+    tile.dilation = x_ld;
+    tile.acc_tap_ld = KP * 16;
+  }
+  for (int64_t c = c0; c < c0 + c_count; c += p->channels_per_tile) {
+    if (p->channels_per_tile > 1) tile.tap_count = (int)dc_min(p->channels_per_tile, c0 + c_count - c);
     tile.acc = p->accumulators + (((copy * p->taps_padded + s0) * C + c) * KP + k0) * 16;
     tile.x = x_row + (size_t)(c * x_ld + q0 + s0 * p->dilation) * esize;
     dc_tap_tile_px(&tile);

@@ -186,7 +186,15 @@ static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * C = K = 64 0.73x. */
 static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return shape->c * shape->k * shape->s <= 20000; }
 
-/* Measured on this VM against the GEMM forms (the default before), 1 thread.
+/* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
+ * read x and dy rows as they lie, once each; the GEMM copied dy transposed
+ * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
+ * 15 -> 15 2.35x / 1.72x (18 -> 43 %, 49 -> 85 % of peak), 16 -> 16 2.3x /
+ * 1.6x, the heads 15 -> 1 5.0x / 7.8x and 1 -> 15 3.3x / 3.1x, 8 -> 24 2.8x
+ * / 2.3x, 32 -> 128 1.45x / 1.09x, 128 -> 32 1.10x / 1.04x, 64 -> 64 even.
+ * FP32 is bound by memory there (x and dy read once, 15 -> 15 at 21 GB/s).
+ *
+ * With taps, measured on this VM against the GEMM forms (the default before), 1 thread.
  * Along the channels: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
  * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
  * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %; with dy read in
@@ -196,7 +204,7 @@ static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return sha
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
-  if (shape->s < 2) return 0;
+  if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
   if (shape->dtype == DCONV1D_BF16) return bf16_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
   const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);
   /* C = 15 or 16 fill the channel vectors: the pixel ones ran even there */
@@ -253,7 +261,9 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
-    config->bwd_weight.k_block = pixel_tap_tile_filters(shape->k, shape->s);
+    /* a 1 x 1 tile holds channels where the others hold taps */
+    const int64_t tile_taps = shape->s > 1 ? shape->s : config->bwd_weight.c_block;
+    config->bwd_weight.k_block = pixel_tap_tile_filters(shape->k, tile_taps);
     config->bwd_weight.chunk_blocks = 4;
   }
   /* Too few tiles to share out evenly: split the width. */

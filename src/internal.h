@@ -131,11 +131,13 @@ typedef struct {
   int64_t channels_padded; /* channels, padded likewise when they are the GEMM's m */
   int64_t width_block, k_block, c_block;
   int64_t width_blocks, k_blocks, c_blocks;
-  int64_t chunk_blocks;     /* width blocks per cache chunk */
-  int64_t padded_out_width; /* width_blocks * width_block */
-  int64_t panel_width;      /* padded_out_width + (taps_padded-1)*d: x panel row length */
-  int64_t taps_per_tile;    /* formulation taps: taps in one register tile; else 1 */
-  int64_t taps_padded;      /* taps, padded to whole tap tiles (the extra ones are computed and dropped) */
+  int64_t chunk_blocks;      /* width blocks per cache chunk */
+  int64_t padded_out_width;  /* width_blocks * width_block */
+  int64_t panel_width;       /* padded_out_width + (taps_padded-1)*d: x panel row length */
+  int64_t taps_per_tile;     /* formulation taps: taps in one register tile; else 1 */
+  int64_t taps_padded;       /* taps, padded to whole tap tiles (the extra ones are computed and dropped) */
+  int64_t channels_per_tile; /* along the pixels with one tap (1 x 1): channels one tile holds in its
+                              * taps' places (each "tap" reads the next channel row); else 1 */
   dconv1d_wu_formulation formulation;
   dconv1d_wu_reduction reduction;
   dc_nest nest;               /* canonical dims: 0 = tap, 1 = K block, 2 = C block */

@@ -343,9 +343,10 @@ static void test_tap_tiles_config(void) {
   sh.k = 64, sh.s = 51; /* 8 -> 64 over 51 taps: the GEMM, whose tile fills its lanes */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
-  sh.c = 1, sh.s = 1; /* a 1 x 1 layer has no taps to stack */
+  sh.c = 1, sh.s = 1; /* a 1 x 1 layer: the pixel tiles, channels in the taps' places (8 filters x 1) */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, 8);
   sh.s = 51, sh.k = 1;
   sh.dtype = DCONV1D_BF16; /* BF16: the pixel tiles for small layers (a 15 -> 1 head), the GEMM for wide ones */
   sh.c = 15;

@@ -294,6 +294,10 @@ static void fixed_cases(dconv1d_dtype dtype) {
        * to 3 (nothing read past the input), and from the zero-padded panel */
       {2, 7, 15, 700, 51, 3, 0, 0, 0, 2},
       {1, 9, 3, 400, 33, 2, 20, 12, 0, 1},
+      /* 1 x 1 along the pixels, channels in the taps' places: 20 channels in tiles of 4 or 5 x rows
+       * read in place, and 70 (two C blocks) from the panel past a padded edge */
+      {2, 20, 9, 333, 1, 1, 0, 0, 0, 2},
+      {1, 70, 3, 129, 1, 1, 3, 2, 0, 1},
   };
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i) {
     dconv1d_shape sh = shapes[i];
@@ -346,10 +350,10 @@ static void *bytes_before_guard(size_t bytes, void **map, size_t *map_len) {
 }
 
 /* The weight pass reads x and dy in place where it can (tap tiles along the
- * pixels, no padding, no mask): no tap, padded tile or vector tail may read
- * past either tensor. A fault here is the failure. */
-static void check_in_place_reads_stay_inside(dconv1d_dtype dtype) {
-  dconv1d_shape sh = {2, 7, 15, 703, 51, 3, 0, 0, dtype, 1};
+ * pixels, no padding, no mask): no tap, channel row, padded tile or vector
+ * tail may read past either tensor. A fault here is the failure. */
+static void check_in_place_reads_stay_inside(dconv1d_shape sh, dconv1d_dtype dtype) {
+  sh.dtype = dtype;
   dconv1d_layer *layer = NULL;
   CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_OK);
   const int64_t xs = sh.n * sh.c * sh.w, ys = sh.n * sh.k * dconv1d_out_width(&sh), ws = sh.k * sh.c * sh.s;
@@ -404,7 +408,11 @@ int main(int argc, char **argv) {
   check_nan_propagates(DCONV1D_F32, 1);
   check_nan_propagates(DCONV1D_F32, DCONV1D_CONV_PIXEL_TILES);
   check_nan_propagates(DCONV1D_BF16, 0);
-  check_in_place_reads_stay_inside(DCONV1D_F32);
-  check_in_place_reads_stay_inside(DCONV1D_BF16);
+  /* 13 tiles of 4 taps, the last cut to 3; and a 1 x 1 layer whose tiles hold 7 + 6 channels */
+  const dconv1d_shape in_place[] = {{2, 7, 15, 703, 51, 3, 0, 0, 0, 1}, {2, 13, 15, 703, 1, 1, 0, 0, 0, 2}};
+  for (int i = 0; i < 2; ++i) {
+    check_in_place_reads_stay_inside(in_place[i], DCONV1D_F32);
+    check_in_place_reads_stay_inside(in_place[i], DCONV1D_BF16);
+  }
   return check_report("test_passes");
 }

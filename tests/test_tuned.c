@@ -172,9 +172,9 @@ int main(void) {
   head.k = 1; /* one filter: the weight pass vectorises along the 15 channels */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, 1);
-  head.s = 1; /* but not a 1 x 1 layer, bound by memory */
+  head.s = 1; /* a 1 x 1 head, bound by memory: along the pixels, reading x and dy rows once */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
-  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
   head.s = 51, head.dtype = DCONV1D_BF16; /* BF16: along the pixels */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
