@@ -105,7 +105,8 @@ typedef struct {
    * the width block is rounded up to whole tiles.
    * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
    * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
-   * on a channel or filter count that is not a multiple of 16.
+   * on a channel or filter count that is not a multiple of 16. With one tap
+   * (1 x 1) a tile holds channels in the taps' places.
    * 1 is FP32 only (the backend's BF16 GEMM cannot read B transposed, and
    * its VNNI pairs cannot follow an odd tap shift); BF16 takes 0 or 2. */
   int vector_channels;
