@@ -2,7 +2,7 @@
  * scalar, FP32 and BF16 (VNNI channel pairs), against a double-precision sum, for every filter count up to the
  * instance's, full and partial pixel vectors, with and without bias and
  * ReLU, a NaN that must pass the ReLU, and the memory around the output left
- * untouched. */
+ * untouched; and the BF16 rounding bit for bit. */
 #include "check.h"
 #include "internal.h"
 #include <math.h>
@@ -107,6 +107,52 @@ static int check_tile(const tile_case *c) {
   return wrong;
 }
 
+/* BF16 rounding, bit for bit: one channel pair, one tap, weights (1, 0), so
+ * each output is bf16(x + bias) with the sum rounded once in FP32; x and the
+ * bias span many magnitudes (ties to even included), and some biases are
+ * denormal, which the one-instruction conversion would read as zero.
+ * Returns the outputs that differ from dc_bf16_round, or -1 without AVX-512. */
+static int check_bf16_rounding_exact(int stride) {
+  const int pixels = 16 * dc_conv_tile_vectors(stride);
+  uint16_t in[2 * 16 * DC_CONV_TILE_MAX_VECTORS], weights[2 * DC_CONV_TILE_MAX_FILTERS], bias[DC_CONV_TILE_MAX_FILTERS],
+      out[DC_CONV_TILE_MAX_FILTERS * 16 * DC_CONV_TILE_MAX_VECTORS];
+  for (int i = 0; i < pixels; ++i) {
+    rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+    in[2 * i] = (uint16_t)((rng_state >> 33) & 0xffff), in[2 * i + 1] = 0x0000;
+    if ((in[2 * i] & 0x7f80) == 0x7f80) in[2 * i] &= 0xbfff; /* no infinities or NaN from x */
+    if (i % 7 == 0) in[2 * i] = 0x0000;                      /* the sum is the bias alone */
+  }
+  for (int k = 0; k < stride; ++k) {
+    rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+    weights[2 * k] = 0x3f80, weights[2 * k + 1] = 0x0000; /* 1.0, 0.0 */
+    bias[k] = (uint16_t)((rng_state >> 33) & 0xffff);
+    if ((bias[k] & 0x7f80) == 0x7f80) bias[k] &= 0xbfff;
+    if (k % 2) bias[k] = (uint16_t)((bias[k] & 0x807f) | 0x0001); /* denormal */
+  }
+  dc_conv_tile_args tile = {.out = out,
+                            .out_ld = pixels,
+                            .in = in,
+                            .in_ld = pixels,
+                            .dilation = 1,
+                            .channels = 1,
+                            .taps = 1,
+                            .weights = weights,
+                            .filter_stride = stride,
+                            .bias = bias,
+                            .filters = stride,
+                            .pixels = pixels,
+                            .relu = 0,
+                            .dtype = DCONV1D_BF16};
+  if (!dc_conv_tile_vector(&tile)) return -1;
+  int wrong = 0;
+  for (int k = 0; k < stride; ++k)
+    for (int i = 0; i < pixels; ++i) {
+      const float sum = dc_bf16_widen(in[2 * i]) + dc_bf16_widen(bias[k]);
+      wrong += out[k * pixels + i] != dc_bf16_round(sum);
+    }
+  return wrong;
+}
+
 int main(void) {
   static const int strides[] = {1, 2, 3, 4, 5, 6, 8};
   int vector_ran = 0;
@@ -137,6 +183,12 @@ int main(void) {
                       c.dtype ? "bf16" : "f32", stride, filters, c.pixels, variant, c.vector, wrong);
             CHECK_EQ_INT(wrong, 0);
           }
+  }
+  for (size_t st = 0; st < sizeof strides / sizeof *strides; ++st) {
+    const int wrong = check_bf16_rounding_exact(strides[st]);
+    if (wrong > 0)
+      fprintf(stderr, "bf16 rounding, stride %d: %d outputs differ from dc_bf16_round\n", strides[st], wrong);
+    CHECK(wrong <= 0);
   }
   CHECK_EQ_INT(dc_conv_tile_vectors(7), 0);
   CHECK_EQ_INT(dc_conv_tile_vectors(9), 0);
