@@ -36,7 +36,7 @@ shapes = n1c16k16w60400s51d8, n1c64k64w20400s51d8
 threads = 1, 16
 EOF
 # one run per sweep: a sweep killed by its timeout writes no CSV (each took 30-45 s at 1 thread on the VM)
-for sweep in atacworks16 baseline16; do
+for sweep in baseline16 atacworks16; do
   timeout "${SWEEP_SECONDS:-150}" "$carry/dconv1d-sweep" --budget "${BUDGET:-0.3}" --out-dir "$out" \
     "/tmp/$sweep.sweep" 2>&1 | tee -a "$out/device.log"
 done
