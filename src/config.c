@@ -97,26 +97,57 @@ static int64_t channel_vector_tile_width(const dconv1d_shape *shape, dconv1d_pas
  * rule chose before, 1 thread, paired. FP32: forward 1.02-1.26x (C = 8 -> 32:
  * 70 -> 89 % of peak; AtacWorks 88 -> 95 %; C = K = 16 94 -> 96 %), backward
  * data 0.98-1.09x, where a tile's weights (in_ch x taps x 8 filters) fit the
- * L1. Where they do not, the broadcasts come from L2: backward data
- * 8 <- 128, S = 17 ran 0.88x, C = K = 64, S = 51 0.99x both passes. BF16
- * (channel pairs, so half the weight slots): 1.01-1.09x (C = K = 16 forward
- * 98 % of peak), C = K = 64 1.00x. */
+ * L1. Where they do not, the broadcasts come from L2, and with 64-byte
+ * aligned tensors the tiles still ran 1.00-1.06x the BRGEMM default (in_ch x
+ * taps from 1,584 to 8,448: 48 -> 24 and 128 -> 8 forward, 8 <- 128 and
+ * 24 <- 96 backward data, C = K = 64, 256 -> 64), and 2.0x at C = K = 128,
+ * S = 51 (46 -> 94 % of peak; the GEMM's 64 x 64 x 51 weight block outgrows
+ * L2): FP32 takes them everywhere. BF16 (channel pairs, so half the weight
+ * slots): 1.01-1.09x (C = K = 16 forward 98 % of peak) where they fit L1;
+ * beyond, even with the GEMM's 98-100 % (C = K = 64 and 128, 96 -> 24). */
 static int prefers_pixel_tiles(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int64_t in_ch = pass == DCONV1D_FWD ? shape->c : shape->k;
-  const int64_t slots = shape->dtype == DCONV1D_BF16 ? dc_div_up(in_ch, 2) : in_ch; /* BF16: channel pairs */
-  return slots * shape->s <= 1536;
+  return shape->dtype == DCONV1D_F32 || dc_div_up(in_ch, 2) * shape->s <= 1536; /* BF16: channel pairs */
 }
 
-/* Width blocks of whole register tiles (20 of them, fewer where the threads
- * would run short of blocks): the last tile of a block is otherwise masked. */
+/* The most register tiles any thread computes when the images' width blocks
+ * of block_tiles tiles each (the last one short) are split into contiguous
+ * ranges, as dc_nest_run splits its parallel loops. */
+static int64_t busiest_thread_tiles(int64_t images, int64_t tiles, int64_t block_tiles, int threads) {
+  const int64_t blocks = dc_div_up(tiles, block_tiles), items = images * blocks;
+  const int64_t last_block_tiles = tiles - (blocks - 1) * block_tiles;
+  int64_t busiest = 0;
+  for (int tid = 0; tid < threads; ++tid) {
+    const int64_t first = items * tid / threads, last = items * (tid + 1) / threads;
+    /* last blocks (short) among items [first, last): one per image whose last block falls inside */
+    const int64_t short_blocks = (last + blocks - 1) / blocks - (first + blocks - 1) / blocks;
+    busiest = dc_max(busiest, (last - first) * block_tiles - short_blocks * (block_tiles - last_block_tiles));
+  }
+  return busiest;
+}
+
+/* Width blocks of whole register tiles (the last tile of a block is
+ * otherwise masked): 10-20 of them, each thread given at least a few
+ * blocks, and of those the block that loads the busiest thread least (a
+ * narrower one only where it takes off more than 1 %); narrower only where
+ * the image is too narrow for a few such blocks per thread. Halving 20 alone had left C = K = 64 at 2 threads with 21
+ * blocks of 20 tiles, 11 against 10 (0.97x the tuned GEMM row). */
 static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
   const int64_t out_width = pass == DCONV1D_FWD ? dconv1d_out_width(shape) : shape->w;
-  const int64_t pixels = dc_conv_tile_pixels(out_ch);
-  int64_t tiles = 20;
-  while (tiles > 1 && shape->n * dc_div_up(out_width, tiles * pixels) < min_tiles_per_thread * threads) tiles /= 2;
-  return tiles * pixels;
+  const int64_t pixels = dc_conv_tile_pixels(out_ch), tiles = dc_div_up(out_width, pixels);
+  int64_t best = 0, best_load = INT64_MAX;
+  for (int64_t block_tiles = 20; block_tiles >= 10; --block_tiles) {
+    if (shape->n * dc_div_up(tiles, block_tiles) < min_tiles_per_thread * threads) continue;
+    const int64_t load = busiest_thread_tiles(shape->n, tiles, block_tiles, threads);
+    if (load * 100 < best_load * 99) best = block_tiles, best_load = load; /* narrower only for a clear gain */
+  }
+  /* too narrow an image for that: the widest block that still gives each thread a few */
+  for (int64_t block_tiles = 9; best == 0; --block_tiles)
+    if (block_tiles == 1 || shape->n * dc_div_up(tiles, block_tiles) >= min_tiles_per_thread * threads)
+      best = block_tiles;
+  return best * pixels;
 }
 
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc) {

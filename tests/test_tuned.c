@@ -2,6 +2,7 @@
  * busy, heuristic otherwise; import is all-or-nothing and names the bad line. */
 #include "check.h"
 #include "dconv1d.h"
+#include "internal.h"
 #include <string.h>
 
 static const char *rows =
@@ -132,16 +133,18 @@ int main(void) {
   config = borrowed_fwd("n1c15k48w2400s51d8");
   CHECK_EQ_INT(config.fwd.k_block, 16);
 
-  /* a borrowed in=direct must suit this shape's row stride: 20,480 floats are 20 x 4 KiB, so every
-   * row of a window starts in the same L1 set and the panel is used instead */
+  /* a borrowed GEMM row (vec=ch) meets FP32's rule, the register tiles everywhere: the rule's kernel
+   * with its width and input reading, which must suit this shape's row stride (20,480 floats are
+   * 20 x 4 KiB, so every row of a window starts in the same L1 set and the panel is used instead) */
   import_rows("n1c64k64w20400s51d8 fwd f32 1 1 1 1 1 "
               "fwd:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
               "bwd_data:wb=512,kb=64,cb=64,chunk=1,in=direct,vec=ch,order=NWk "
               "bwd_weight:wb=256,kb=64,cb=64,chunk=2,order=Skc,form=batch,reduce=owner\n");
   config = borrowed_fwd("n1c64k64w20480s51d8");
-  CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 0);
-  config = borrowed_fwd("n1c64k64w20000s51d8"); /* a stride that spreads: the row's choice stands */
-  CHECK(config.fwd.vector_channels == 1 && config.fwd.direct_input == 1);
+  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.fwd.direct_input == 0);
+  CHECK_EQ_INT(config.fwd.width_block % dc_conv_tile_pixels(64), 0);
+  config = borrowed_fwd("n1c64k64w20000s51d8"); /* a stride that spreads: in place */
+  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.fwd.direct_input == 1);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
@@ -161,9 +164,10 @@ int main(void) {
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_PIXEL_TILES); /* 15 channels x 51 taps: the register tiles */
   dconv1d_shape wide = shape;
-  wide.c = 32, wide.k = 64;
+  wide.c = 32, wide.k = 64; /* FP32: the register tiles however many channels */
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
-  CHECK(config.fwd.vector_channels == 1 && config.bwd_data.vector_channels == 1);
+  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES &&
+        config.bwd_data.vector_channels == DCONV1D_CONV_PIXEL_TILES);
   wide.dtype = DCONV1D_BF16; /* BF16: the register tiles where their weights fit L1 (16 x 51 pairs do), else px */
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
   CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.bwd_data.vector_channels == 0);
