@@ -206,65 +206,78 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   return DCONV1D_OK;
 }
 
-/* dy[image] ([K][Q]) to [padded Q][padded K] (FP32) or VNNI [padded Q / 2][padded K][2]
- * (BF16), zero past Q and past K; vectorised along the channels, to [padded K][padded Q]. */
-/* The common case, FP32 without a mask, for output pixels [q0, q_end) of
- * which the first q_in lie inside dy: a register transpose (or row copies)
- * instead of an element loop, which cost more than the GEMMs at S = 9. */
-static void pack_dy_f32(const dc_wu_plan *p, const float *dy_image, int64_t q0, int64_t q_end, int64_t q_in) {
-  const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width;
-  float *panel = p->dy_panel;
-  if (dy_rows(p)) {
-    for (int64_t k = 0; k < KP; ++k) {
-      const int64_t inside = k < K ? q_in : 0;
-      memcpy(panel + k * p->padded_out_width + q0, dy_image + k * Q + q0, (size_t)inside * sizeof(float));
-      memset(panel + k * p->padded_out_width + q0 + inside, 0, (size_t)(q_end - q0 - inside) * sizeof(float));
-    }
-    return;
+/* dy[image] ([K][Q]) through the mask's ReLU derivative to [padded Q][padded K]
+ * (FP32) or VNNI [padded Q / 2][padded K][2] (BF16), zero past Q and past K;
+ * vectorised along the channels or the pixels, to [padded K][padded Q]. Each
+ * call packs output pixels [q0, q_end), of which the first q_in lie inside dy;
+ * dy_image and y_image (the mask, or NULL) point at pixel q0 of filter 0. */
+enum { pack_chunk = 64 }; /* pixels a pack call covers */
+
+static void pack_dy_rows(const dc_wu_plan *p, const char *dy_image, const char *y_image, int64_t q0, int64_t q_end,
+                         int64_t q_in) {
+  const size_t esize = dc_esize(p->dtype);
+  for (int64_t k = 0; k < p->filters_padded; ++k) {
+    char *row = (char *)p->dy_panel + (size_t)(k * p->padded_out_width + q0) * esize;
+    const int64_t inside = k < p->filters ? q_in : 0;
+    const size_t at = (size_t)(k * p->out_width) * esize;
+    dc_dy_row(row, dy_image + at, y_image ? y_image + at : NULL, inside, p->dtype);
+    memset(row + (size_t)inside * esize, 0, (size_t)(q_end - q0 - inside) * esize);
   }
-  if (q_in > 0) dc_transpose32(panel + q0 * KP, KP, dy_image + q0, Q, q_in, K, KP);
-  memset(panel + (q0 + q_in) * KP, 0, (size_t)((q_end - q0 - q_in) * KP) * sizeof(float));
 }
 
-/* BF16 without a mask and with an even Q: a pair of pixels of one filter is
- * one 32-bit VNNI element, so the pack is the same transpose on pixel pairs
- * [q0, q_end) / 2, of which the first q_in / 2 lie inside dy. */
-static void pack_dy_bf16(const dc_wu_plan *p, const uint16_t *dy_image, int64_t q0, int64_t q_end, int64_t q_in) {
-  const int64_t K = p->filters, KP = p->filters_padded, pairs_in = q_in / 2;
-  uint32_t *panel = (uint32_t *)p->dy_panel + (q0 / 2) * KP;
-  if (pairs_in > 0) dc_transpose32(panel, KP, dy_image + q0, p->out_width / 2, pairs_in, K, KP);
-  memset(panel + pairs_in * KP, 0, (size_t)(((q_end - q0) / 2 - pairs_in) * KP) * sizeof(uint32_t));
+/* The transposed layouts: a register transpose of 32-bit elements (FP32
+ * values, or BF16 pixel pairs: one VNNI element), instead of an element loop,
+ * which cost more than the GEMMs at S = 9. Through a mask, 16 filters at a
+ * time are masked into a small buffer first. */
+static void pack_dy_transposed(const dc_wu_plan *p, const char *dy_image, const char *y_image, int64_t q0,
+                               int64_t q_end, int64_t q_in) {
+  const int64_t K = p->filters, KP = p->filters_padded, per_element = p->dtype == DCONV1D_BF16 ? 2 : 1;
+  const size_t esize = dc_esize(p->dtype);
+  const int64_t elements_in = q_in / per_element, row_elements = p->out_width / per_element;
+  uint32_t *panel = (uint32_t *)p->dy_panel + (q0 / per_element) * KP;
+  if (elements_in > 0 && !y_image) dc_transpose32(panel, KP, dy_image, row_elements, elements_in, K, KP);
+  for (int64_t k0 = 0; k0 < K && elements_in > 0 && y_image; k0 += 16) {
+    uint32_t masked[16 * pack_chunk];
+    const int64_t rows = dc_min(16, K - k0);
+    for (int64_t r = 0; r < rows; ++r) {
+      const size_t at = (size_t)((k0 + r) * p->out_width) * esize;
+      dc_dy_row(masked + r * pack_chunk, dy_image + at, y_image + at, q_in, p->dtype);
+    }
+    /* the last group of filters also writes the padding filters' zeros */
+    dc_transpose32(panel + k0, KP, masked, pack_chunk, elements_in, rows, k0 + 16 >= K ? KP - k0 : rows);
+  }
+  memset(panel + elements_in * KP, 0, (size_t)(((q_end - q0) / per_element - elements_in) * KP) * sizeof(uint32_t));
+}
+
+/* BF16 VNNI with an odd Q: a pixel pair can straddle two rows' ends, one element at a time. */
+static void pack_dy_elements(const dc_wu_plan *p, const uint16_t *dy_image, const uint16_t *y_image, int64_t q0,
+                             int64_t q_end, int64_t q_in) {
+  const int64_t K = p->filters, KP = p->filters_padded;
+  for (int64_t k = 0; k < KP; ++k)
+    for (int64_t i = 0; i < q_end - q0; ++i) {
+      const int inside = i < q_in && k < K;
+      const int64_t at = k * p->out_width + i, q = q0 + i;
+      uint16_t v = inside ? dy_image[at] : 0;
+      if (inside && y_image) v = dc_relu_grad_bf16(v, y_image[at]);
+      ((uint16_t *)p->dy_panel)[((q / 2) * KP + k) * 2 + q % 2] = v;
+    }
 }
 
 static void pack_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t image) {
-  const int64_t K = p->filters, KP = p->filters_padded, Q = p->out_width, chunk = 64;
-  const int64_t chunks = dc_div_up(p->padded_out_width, chunk);
+  const int64_t Q = p->out_width, chunks = dc_div_up(p->padded_out_width, pack_chunk);
+  const size_t esize = dc_esize(p->dtype), image_at = (size_t)(image * p->filters * Q) * esize;
 #pragma omp for schedule(static) nowait
   for (int64_t ch = 0; ch < chunks; ++ch) {
-    int64_t q_end = dc_min((ch + 1) * chunk, p->padded_out_width);
-    const int64_t q_in = dc_max(0, dc_min(q_end, Q) - ch * chunk);
-    if (p->dtype == DCONV1D_F32 && !mask) {
-      pack_dy_f32(p, (const float *)dy + image * K * Q, ch * chunk, q_end, q_in);
-      continue;
-    }
-    if (p->dtype == DCONV1D_BF16 && !mask && Q % 2 == 0) { /* chunks start at even pixels */
-      pack_dy_bf16(p, (const uint16_t *)dy + image * K * Q, ch * chunk, q_end, q_in);
-      continue;
-    }
-    for (int64_t k = 0; k < KP; ++k)
-      for (int64_t q = ch * chunk; q < q_end; ++q) {
-        const int inside = q < Q && k < K;
-        const int64_t at = (image * K + k) * Q + q;
-        if (p->dtype == DCONV1D_BF16) {
-          uint16_t v = inside ? ((const uint16_t *)dy)[at] : 0;
-          if (inside && mask) v = dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]);
-          ((uint16_t *)p->dy_panel)[dy_rows(p) ? k * p->padded_out_width + q : ((q / 2) * KP + k) * 2 + q % 2] = v;
-        } else {
-          float v = inside ? ((const float *)dy)[at] : 0.0f;
-          if (inside && mask) v = dc_relu_grad_f32(v, ((const float *)mask)[at]);
-          ((float *)p->dy_panel)[dy_rows(p) ? k * p->padded_out_width + q : q * KP + k] = v;
-        }
-      }
+    const int64_t q0 = ch * pack_chunk, q_end = dc_min(q0 + pack_chunk, p->padded_out_width);
+    const int64_t q_in = dc_max(0, dc_min(q_end, Q) - q0);
+    const char *dy_image = (const char *)dy + image_at + (size_t)q0 * esize;
+    const char *y_image = mask ? (const char *)mask + image_at + (size_t)q0 * esize : NULL;
+    if (dy_rows(p))
+      pack_dy_rows(p, dy_image, y_image, q0, q_end, q_in);
+    else if (p->dtype == DCONV1D_F32 || Q % 2 == 0) /* BF16: chunks start at even pixels */
+      pack_dy_transposed(p, dy_image, y_image, q0, q_end, q_in);
+    else
+      pack_dy_elements(p, (const uint16_t *)dy_image, (const uint16_t *)y_image, q0, q_end, q_in);
   }
 }
 
@@ -470,62 +483,17 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
       }
 }
 
-/* dy[at] through the mask's ReLU derivative, widened. */
-static inline double masked_dy(const dc_wu_plan *p, const void *dy, const void *mask, int64_t at) {
-  if (p->dtype == DCONV1D_BF16) {
-    uint16_t v = ((const uint16_t *)dy)[at];
-    return dc_bf16_widen(mask ? dc_relu_grad_bf16(v, ((const uint16_t *)mask)[at]) : v);
-  }
-  float v = ((const float *)dy)[at];
-  return mask ? dc_relu_grad_f32(v, ((const float *)mask)[at]) : v;
-}
-
-/* Adds the sum of an FP32 row, in double, to *sum and returns 1; returns 0
- * (nothing added) where the CPU lacks AVX-512. Four independent vectors of 8
- * doubles: the scalar sum below cost about a tenth of a small weight pass
- * (C = 12, K = 8). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-static __attribute__((target("avx512f"))) double row_sum_avx512(const float *row, int64_t n) {
-  __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
-  int64_t q = 0;
-  for (; q + 32 <= n; q += 32)
-    for (int v = 0; v < 4; ++v) acc[v] = _mm512_add_pd(acc[v], _mm512_cvtps_pd(_mm256_loadu_ps(row + q + 8 * v)));
-  double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(acc[0], acc[1]), _mm512_add_pd(acc[2], acc[3])));
-  for (; q < n; ++q) sum += row[q];
-  return sum;
-}
-static int row_sum_f32(const float *row, int64_t n, double *sum) {
-  if (!__builtin_cpu_supports("avx512f")) return 0;
-  *sum += row_sum_avx512(row, n);
-  return 1;
-}
-#else
-static int row_sum_f32(const float *row, int64_t n, double *sum) {
-  (void)row, (void)n, (void)sum;
-  return 0;
-}
-#endif
-
-/* The sum over images and pixels of dy (through the mask's ReLU derivative),
- * in double. Eight partial sums: one chain of dependent adds took 6 % of an
- * AtacWorks weight pass. */
+/* The sum over images and pixels of dy (through the mask's ReLU derivative), in double. */
 static void bias_gradient(const dc_wu_plan *p, const void *dy, const void *mask, void *dbias) {
-  enum { lanes = 8 };
   const int64_t K = p->filters, Q = p->out_width;
+  const size_t esize = dc_esize(p->dtype);
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
-    double partial[lanes] = {0.0};
-    for (int64_t image = 0; image < p->images; ++image) {
-      const int64_t row = (image * K + k) * Q;
-      if (p->dtype == DCONV1D_F32 && !mask && row_sum_f32((const float *)dy + row, Q, &partial[0])) continue;
-      int64_t q = 0;
-      for (; q + lanes <= Q; q += lanes)
-        for (int lane = 0; lane < lanes; ++lane) partial[lane] += masked_dy(p, dy, mask, row + q + lane);
-      for (; q < Q; ++q) partial[0] += masked_dy(p, dy, mask, row + q);
-    }
     double sum = 0.0;
-    for (int lane = 0; lane < lanes; ++lane) sum += partial[lane];
+    for (int64_t image = 0; image < p->images; ++image) {
+      const size_t row = (size_t)((image * K + k) * Q) * esize;
+      sum += dc_dy_row_sum((const char *)dy + row, mask ? (const char *)mask + row : NULL, Q, p->dtype);
+    }
     if (p->dtype == DCONV1D_BF16)
       ((uint16_t *)dbias)[k] = dconv1d_bf16_from_float((float)sum);
     else

@@ -50,6 +50,10 @@ static inline float dc_bf16_widen(uint16_t value) {
  * positive non-NaN values are 0x0001..0x7f80. */
 static inline float dc_relu_grad_f32(float dy, float y) { return y > 0.0f ? dy : 0.0f; }
 static inline uint16_t dc_relu_grad_bf16(uint16_t dy, uint16_t y) { return (uint16_t)(y - 1u < 0x7f80u ? dy : 0u); }
+/* dy_rows.c: n elements of a dy row through ReLU's derivative at y (y NULL:
+ * as they are), copied to out, or summed in double. */
+void dc_dy_row(void *out, const void *dy, const void *y, int64_t n, dconv1d_dtype dtype);
+double dc_dy_row_sum(const void *dy, const void *y, int64_t n, dconv1d_dtype dtype);
 
 /* What one conv-pass call reads and writes. mask: the activated output whose
  * ReLU derivative gates `in` (backward data with ACT_RELU), else NULL; relu:
