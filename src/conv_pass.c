@@ -252,10 +252,15 @@ DC_VECTOR_CLONES static void interleave_pairs(uint16_t *restrict dst, const uint
 DC_VECTOR_CLONES static void interleave_pairs_masked(uint16_t *restrict dst, const uint16_t *restrict even,
                                                      const uint16_t *restrict odd, const uint16_t *restrict even_mask,
                                                      const uint16_t *restrict odd_mask, int64_t count) {
-  for (int64_t x = 0; x < count; ++x) {
-    uint32_t high = odd ? dc_relu_grad_bf16(odd[x], odd_mask[x]) : 0u;
-    ((uint32_t *)dst)[x] = (uint32_t)dc_relu_grad_bf16(even[x], even_mask[x]) | high << 16;
+  /* two loops, as above: a NULL test inside one kept it from vectorising (BF16 backward data with the
+   * mask ran 1.24x slower than without it) */
+  if (!odd) {
+    for (int64_t x = 0; x < count; ++x) ((uint32_t *)dst)[x] = dc_relu_grad_bf16(even[x], even_mask[x]);
+    return;
   }
+  for (int64_t x = 0; x < count; ++x)
+    ((uint32_t *)dst)[x] =
+        (uint32_t)dc_relu_grad_bf16(even[x], even_mask[x]) | (uint32_t)dc_relu_grad_bf16(odd[x], odd_mask[x]) << 16;
 }
 
 DC_VECTOR_CLONES static void copy_masked_f32(float *restrict dst, const float *restrict src, const float *restrict mask,
