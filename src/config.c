@@ -137,11 +137,11 @@ static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
   const int64_t out_width = pass == DCONV1D_FWD ? dconv1d_out_width(shape) : shape->w;
   const int64_t pixels = dc_conv_tile_pixels(out_ch), tiles = dc_div_up(out_width, pixels);
-  int64_t best = 0, best_load = INT64_MAX;
+  int64_t best = 0, best_load = 0;
   for (int64_t block_tiles = 20; block_tiles >= 10; --block_tiles) {
     if (shape->n * dc_div_up(tiles, block_tiles) < min_tiles_per_thread * threads) continue;
     const int64_t load = busiest_thread_tiles(shape->n, tiles, block_tiles, threads);
-    if (load * 100 < best_load * 99) best = block_tiles, best_load = load; /* narrower only for a clear gain */
+    if (best == 0 || load * 100 < best_load * 99) best = block_tiles, best_load = load; /* narrower: a clear gain */
   }
   /* too narrow an image for that: the widest block that still gives each thread a few */
   for (int64_t block_tiles = 9; best == 0; --block_tiles)

@@ -41,7 +41,9 @@ static dconv1d_status plan_layer(dconv1d_layer *layer) {
   if (arena.used > huge_page && arena.used < SIZE_MAX / 4)
     arena.used = (arena.used + huge_page - 1) / huge_page * huge_page;
   size_t thread_scratch_at = dc_arena_take(&arena, dc_bytes((int64_t)stride, layer->threads, 1));
-  if (arena.used >= SIZE_MAX / 2 || !(layer->arena = arena_alloc(arena.used))) return DCONV1D_ERR_NO_MEMORY;
+  /* no x86-64 address space holds 2^48 bytes: refuse rather than ask (ASan aborts on such a request) */
+  if ((uint64_t)arena.used >= UINT64_C(1) << 48 || !(layer->arena = arena_alloc(arena.used)))
+    return DCONV1D_ERR_NO_MEMORY;
   layer->fwd.weights = layer->arena + layer->fwd.weights_at;
   layer->bwd_data.weights = layer->arena + layer->bwd_data.weights_at;
   layer->wu.dy_panel = layer->arena + layer->wu.dy_panel_at;
