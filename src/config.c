@@ -107,6 +107,8 @@ static int64_t channel_vector_tile_width(const dconv1d_shape *shape, dconv1d_pas
  * beyond, even with the GEMM's 98-100 % (C = K = 64 and 128, 96 -> 24). */
 static int prefers_pixel_tiles(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int64_t in_ch = pass == DCONV1D_FWD ? shape->c : shape->k;
+  /* without AVX-512 the tiles fall back to scalar code: the GEMM (LIBXSMM's AVX2) then */
+  if (!dc_conv_tile_supported(shape->dtype)) return 0;
   return shape->dtype == DCONV1D_F32 || dc_div_up(in_ch, 2) * shape->s <= 1536; /* BF16: channel pairs */
 }
 
@@ -235,6 +237,7 @@ static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return sha
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
+  if (!dc_tap_tiles_supported(shape->dtype)) return 0; /* their scalar fallback is no rival for the GEMM */
   if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
   if (shape->dtype == DCONV1D_BF16) return bf16_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
   const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);

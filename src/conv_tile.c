@@ -182,14 +182,22 @@ int64_t dc_conv_tile_filters(int64_t out_ch) {
 
 int64_t dc_conv_tile_pixels(int64_t out_ch) { return 16 * dc_conv_tile_vectors((int)dc_conv_tile_filters(out_ch)); }
 
+int dc_conv_tile_supported(dconv1d_dtype dtype) {
+#ifdef DC_HAVE_AVX512_CONV_TILE
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && (dtype != DCONV1D_BF16 || __builtin_cpu_supports("avx512bf16"));
+#else
+  (void)dtype;
+  return 0;
+#endif
+}
+
 int dc_conv_tile_vector(const dc_conv_tile_args *t) {
 #ifdef DC_HAVE_AVX512_CONV_TILE
-  const int bf16 = t->dtype == DCONV1D_BF16;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-      (!bf16 || __builtin_cpu_supports("avx512bf16")) && dc_conv_tile_vectors((int)t->filter_stride) > 0 &&
-      t->filters >= 1 && t->filters <= t->filter_stride && t->pixels >= 1 &&
+  if (dc_conv_tile_supported(t->dtype) && dc_conv_tile_vectors((int)t->filter_stride) > 0 && t->filters >= 1 &&
+      t->filters <= t->filter_stride && t->pixels >= 1 &&
       t->pixels <= 16 * dc_conv_tile_vectors((int)t->filter_stride)) {
-    conv_tiles[bf16][t->filter_stride - 1](t);
+    conv_tiles[t->dtype == DCONV1D_BF16][t->filter_stride - 1](t);
     return 1;
   }
 #endif

@@ -279,6 +279,8 @@ typedef struct {
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU lacks AVX-512 (BF16: AVX512_BF16) */
+/* Whether this CPU runs every tap tile family of dtype in vectors (the defaults choose them only then). */
+int dc_tap_tiles_supported(dconv1d_dtype dtype);
 /* The conv passes' register tile along the pixels (conv_tile.c, vec=tile):
  * out[k*out_ld + i] = relu?(bias[k] + sum_{r < channels, s < taps}
  * weights[(r*taps + s)*filter_stride + k] . in[r*in_ld + s*dilation + i]) for
@@ -307,6 +309,7 @@ int64_t dc_conv_tile_pixels(int64_t out_ch);  /* and its pixels: width blocks ar
 void dc_conv_tile(const dc_conv_tile_args *tile);
 void dc_conv_tile_scalar(const dc_conv_tile_args *tile);
 int dc_conv_tile_vector(const dc_conv_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
+int dc_conv_tile_supported(dconv1d_dtype dtype);        /* whether this CPU runs the tiles of dtype in vectors */
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 

@@ -332,6 +332,16 @@ void dc_tap_tile(const dc_tap_tile_args *t) {
   if (!dc_tap_tile_vector(t)) dc_tap_tile_scalar(t);
 }
 
+int dc_tap_tiles_supported(dconv1d_dtype dtype) {
+#ifdef DC_HAVE_AVX512_TAP_TILE
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         (dtype != DCONV1D_BF16 || __builtin_cpu_supports("avx512bf16"));
+#else
+  (void)dtype;
+  return 0;
+#endif
+}
+
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *t) {
 #ifdef DC_HAVE_AVX512_TAP_TILE
   const int bf16 = t->dtype == DCONV1D_BF16;

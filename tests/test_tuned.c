@@ -3,6 +3,7 @@
 #include "check.h"
 #include "dconv1d.h"
 #include "internal.h"
+#include <stdio.h>
 #include <string.h>
 
 static const char *rows =
@@ -46,6 +47,12 @@ static dconv1d_config borrowed_fwd(const char *descriptor) {
 
 int main(void) {
   char why[512];
+  /* what is borrowed, and how, follows the default's kernel choice, which assumes the AVX-512 tiles */
+  if (!dc_conv_tile_supported(DCONV1D_F32) || !dc_tap_tiles_supported(DCONV1D_F32)) {
+    printf("test_tuned: this CPU runs the register tiles in scalar code, so the defaults take the GEMMs; "
+           "these checks assume the tiles: skipped\n");
+    return 77; /* meson: skipped */
+  }
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_tuned_count(), 3);
 
