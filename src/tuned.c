@@ -296,6 +296,16 @@ static double parallel_balance(const dconv1d_shape *s, const dconv1d_config *con
   return (double)items / ((double)threads * (double)per_thread);
 }
 
+/* Whether this CPU runs pass's kernel under config in vectors: a row tuned
+ * on an AVX-512 machine may name register or tap tiles, whose scalar
+ * fallback elsewhere is far slower than the default's GEMM. */
+static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dconv1d_dtype dtype) {
+  if (pass == DCONV1D_BWD_WEIGHT)
+    return config->wu_formulation != DCONV1D_WU_TAP_TILES || dc_tap_tiles_supported(dtype);
+  return pass_part((dconv1d_config *)config, pass)->vector_channels != DCONV1D_CONV_PIXEL_TILES ||
+         dc_conv_tile_supported(dtype);
+}
+
 /* A borrowed row must keep at least this share of the threads busy. */
 static const double min_balance = 0.85;
 
@@ -319,6 +329,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       dconv1d_config trial = *config;
       take_pass(&trial, row, pass, shape, distance < 0);
       if (dconv1d_config_validate(shape, &trial, NULL, 0) != DCONV1D_OK) continue;
+      if (!kernel_supported(&trial, pass, shape->dtype)) continue;
       if (distance >= 0 && parallel_balance(shape, &trial, pass, threads) < min_balance) continue;
       if (distance >= 0 && pass == DCONV1D_BWD_WEIGHT &&
           (trial.bwd_weight.vector_channels != dc_wu_default_vector(shape) ||
