@@ -344,11 +344,8 @@ int dc_tap_tiles_supported(dconv1d_dtype dtype) {
 
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *t) {
 #ifdef DC_HAVE_AVX512_TAP_TILE
-  const int bf16 = t->dtype == DCONV1D_BF16;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      (!bf16 || __builtin_cpu_supports("avx512bf16")) && t->tap_count >= 1 &&
-      t->tap_count <= dc_tap_tile_max_taps(t->filter_count)) {
-    tiles_px[bf16][t->filter_count - 1][t->tap_count - 1](t);
+  if (dc_tap_tiles_supported(t->dtype) && t->tap_count >= 1 && t->tap_count <= dc_tap_tile_max_taps(t->filter_count)) {
+    tiles_px[t->dtype == DCONV1D_BF16][t->filter_count - 1][t->tap_count - 1](t);
     return 1;
   }
 #endif
