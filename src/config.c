@@ -100,9 +100,9 @@ static int64_t channel_vector_tile_width(const dconv1d_shape *shape, dconv1d_pas
  * L1. Where they do not, the broadcasts come from L2, and with 64-byte
  * aligned tensors the tiles still ran 1.00-1.06x the BRGEMM default (in_ch x
  * taps from 1,584 to 8,448: 48 -> 24 and 128 -> 8 forward, 8 <- 128 and
- * 24 <- 96 backward data, C = K = 64, 256 -> 64), and 2.0x at C = K = 128,
- * S = 51 (46 -> 94 % of peak; the GEMM's 64 x 64 x 51 weight block outgrows
- * L2): FP32 takes them everywhere. BF16 (channel pairs, so half the weight
+ * 24 <- 96 backward data, C = K = 64, 256 -> 64), and 2.0-2.5x at C = K =
+ * 128, S = 51 (36-46 -> 91-94 % of peak in two runs; the GEMM's 64 x 64 x 51
+ * weight block outgrows L2): FP32 takes them everywhere. BF16 (channel pairs, so half the weight
  * slots): 1.01-1.09x (C = K = 16 forward 98 % of peak) where they fit L1;
  * beyond, even with the GEMM's 98-100 % (C = K = 64 and 128, 96 -> 24). */
 static int prefers_pixel_tiles(const dconv1d_shape *shape, dconv1d_pass pass) {
@@ -132,8 +132,9 @@ static int64_t busiest_thread_tiles(int64_t images, int64_t tiles, int64_t block
  * otherwise masked): 10-20 of them, each thread given at least a few
  * blocks, and of those the block that loads the busiest thread least (a
  * narrower one only where it takes off more than 1 %); narrower only where
- * the image is too narrow for a few such blocks per thread. Halving 20 alone had left C = K = 64 at 2 threads with 21
- * blocks of 20 tiles, 11 against 10 (0.97x the tuned GEMM row). */
+ * the image is too narrow for a few such blocks per thread. Halving 20
+ * alone had left C = K = 64 at 2 threads with 21 blocks of 20 tiles, 11
+ * against 10 (0.97x the tuned GEMM row). */
 static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
