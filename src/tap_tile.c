@@ -265,33 +265,25 @@ UP_TO_4(TILE_PX, 6)
 UP_TO_3(TILE_PX, 7)
 UP_TO_3(TILE_PX, 8)
 
+/* One table row per filter count, its instances for 1 up to dc_tap_tile_max_taps(filters) taps. */
+#define BY_FILTERS_AND_TAPS(NAME)                                                                                      \
+  {                                                                                                                    \
+    {UP_TO_24(NAME, 1)}, {UP_TO_12(NAME, 2)}, {UP_TO_8(NAME, 3)}, {UP_TO_6(NAME, 4)}, {UP_TO_4(NAME, 5)},              \
+        {UP_TO_4(NAME, 6)}, {UP_TO_3(NAME, 7)}, {                                                                      \
+      UP_TO_3(NAME, 8)                                                                                                 \
+    }                                                                                                                  \
+  }
+
 /* [BF16][filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
 static const tap_tile_px_fn tiles_px[2][DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
-    {{UP_TO_24(TILE_PX_NAME, 1)},
-     {UP_TO_12(TILE_PX_NAME, 2)},
-     {UP_TO_8(TILE_PX_NAME, 3)},
-     {UP_TO_6(TILE_PX_NAME, 4)},
-     {UP_TO_4(TILE_PX_NAME, 5)},
-     {UP_TO_4(TILE_PX_NAME, 6)},
-     {UP_TO_3(TILE_PX_NAME, 7)},
-     {UP_TO_3(TILE_PX_NAME, 8)}},
-    {{UP_TO_24(TILE_PX_BF16_NAME, 1)},
-     {UP_TO_12(TILE_PX_BF16_NAME, 2)},
-     {UP_TO_8(TILE_PX_BF16_NAME, 3)},
-     {UP_TO_6(TILE_PX_BF16_NAME, 4)},
-     {UP_TO_4(TILE_PX_BF16_NAME, 5)},
-     {UP_TO_4(TILE_PX_BF16_NAME, 6)},
-     {UP_TO_3(TILE_PX_BF16_NAME, 7)},
-     {UP_TO_3(TILE_PX_BF16_NAME, 8)}}};
+    BY_FILTERS_AND_TAPS(TILE_PX_NAME), BY_FILTERS_AND_TAPS(TILE_PX_BF16_NAME)};
 
 /* [vectors - 1][taps - 1]; NULL past dc_tap_tile_k_max_taps(vectors) */
 static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {{UP_TO_24(TILE_K_NAME, 1)},
                                                                    {UP_TO_12(TILE_K_NAME, 2)}};
 
 /* [filters - 1][taps - 1]; NULL past dc_tap_tile_max_taps(filters) */
-static const tap_tile_fn tiles[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = {
-    {UP_TO_24(TILE_NAME, 1)}, {UP_TO_12(TILE_NAME, 2)}, {UP_TO_8(TILE_NAME, 3)}, {UP_TO_6(TILE_NAME, 4)},
-    {UP_TO_4(TILE_NAME, 5)},  {UP_TO_4(TILE_NAME, 6)},  {UP_TO_3(TILE_NAME, 7)}, {UP_TO_3(TILE_NAME, 8)}};
+static const tap_tile_fn tiles[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = BY_FILTERS_AND_TAPS(TILE_NAME);
 #endif
 
 int dc_tap_tile_max_taps(int filters) {
