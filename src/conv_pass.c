@@ -105,6 +105,8 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   if (plan->pixel_tiles) { /* out blocks of whole register tiles; the tiles store the output themselves */
     plan->vector_channels = plan->direct_output = 0;
     plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
+    plan->tile_slots = dc_conv_tile_slots(shape->dtype == DCONV1D_BF16 ? plan->in_ch_padded / 2 : plan->in_ch,
+                                          plan->taps, plan->out_ch, shape->dtype);
     plan->out_block = dc_round_up(plan->out_block, plan->tile_filters);
     plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   }
@@ -332,20 +334,25 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
   dc_conv_tile_args tile = {.out_ld = p->out_width,
                             .in_ld = input_ld,
                             .dilation = p->dilation,
-                            .channels = slots,
                             .taps = p->taps,
                             .filter_stride = filters,
                             .relu = ctx->io->relu,
                             .dtype = p->dtype};
-  for (int64_t q = 0; q < m; q += pixels) {
-    tile.in = input + 4 * q;
-    tile.pixels = (int)dc_min(pixels, m - q);
-    for (int64_t o = o0; o < o0 + n; o += filters) {
-      tile.weights = (const char *)p->weights + 4 * (o / filters) * slots * p->taps * filters;
-      tile.bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o * esize : NULL;
-      tile.filters = (int)dc_min(filters, o0 + n - o);
-      tile.out = out + (size_t)((o - o0) * p->out_width + q) * esize;
-      dc_conv_tile(&tile);
+  /* every tile of the block over one group of slot rows, then over the next, adding up in out */
+  for (int64_t r0 = 0; r0 < slots; r0 += p->tile_slots) {
+    tile.channels = dc_min(p->tile_slots, slots - r0);
+    tile.accumulate = r0 > 0;
+    tile.partial = r0 + tile.channels < slots;
+    for (int64_t q = 0; q < m; q += pixels) {
+      tile.in = input + 4 * (r0 * input_ld + q);
+      tile.pixels = (int)dc_min(pixels, m - q);
+      for (int64_t o = o0; o < o0 + n; o += filters) {
+        tile.weights = (const char *)p->weights + 4 * ((o / filters) * slots + r0) * p->taps * filters;
+        tile.bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o * esize : NULL;
+        tile.filters = (int)dc_min(filters, o0 + n - o);
+        tile.out = out + (size_t)((o - o0) * p->out_width + q) * esize;
+        dc_conv_tile(&tile);
+      }
     }
   }
 }

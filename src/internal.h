@@ -111,6 +111,8 @@ typedef struct {
   int direct_output;    /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
   int pixel_tiles;      /* FP32 vec=tile: conv_tile.c's register tiles, no GEMM */
   int64_t tile_filters; /* pixel_tiles: filters per register tile (out_block a multiple of it) */
+  int64_t tile_slots;   /* pixel_tiles: input slot rows a tile reduces per call (FP32: fewer than all where
+                         * dc_conv_tile_slots says so; the calls then add up in the output) */
   /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
   void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
@@ -301,11 +303,17 @@ typedef struct {
   int64_t filter_stride;
   const void *bias; /* NULL or filter 0's */
   int filters, pixels, relu;
+  /* FP32 only, for a reduction split over channel blocks: accumulate: the
+   * sums start from out instead of zero; partial: out gets the raw sums
+   * (bias and ReLU are left to the call with the last block) */
+  int accumulate, partial;
   dconv1d_dtype dtype;
 } dc_conv_tile_args;
 int dc_conv_tile_vectors(int filter_stride);  /* 16-pixel vectors of the instance; 0: no instance */
 int64_t dc_conv_tile_filters(int64_t out_ch); /* the instance for out_ch output channels */
 int64_t dc_conv_tile_pixels(int64_t out_ch);  /* and its pixels: width blocks are whole multiples of them */
+/* input slot rows one tile call reduces, of slots (all of them, or an even share of at most 64) */
+int64_t dc_conv_tile_slots(int64_t slots, int64_t taps, int64_t out_ch, dconv1d_dtype dtype);
 void dc_conv_tile(const dc_conv_tile_args *tile);
 void dc_conv_tile_scalar(const dc_conv_tile_args *tile);
 int dc_conv_tile_vector(const dc_conv_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */

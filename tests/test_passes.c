@@ -298,6 +298,12 @@ static void fixed_cases(dconv1d_dtype dtype) {
        * read in place, and 70 (two C blocks) from the panel past a padded edge */
       {2, 20, 9, 333, 1, 1, 0, 0, 0, 2},
       {1, 70, 3, 129, 1, 1, 3, 2, 0, 1},
+      /* FP32 register tiles over more than 64 input rows with few taps and filters: reduced in groups
+       * (forward 100 = 50 + 50 past padded edges, 1 x 1 130 = 44 + 44 + 42, backward data the same),
+       * the sums kept in the output */
+      {1, 100, 9, 300, 9, 2, 3, 5, 0, 1},
+      {1, 130, 16, 150, 1, 1, 0, 0, 0, 2},
+      {2, 9, 130, 200, 17, 1, 0, 0, 0, 2},
   };
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i) {
     dconv1d_shape sh = shapes[i];
