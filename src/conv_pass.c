@@ -8,10 +8,13 @@
  *       acc (+)= sum_{s < taps} A_s * B_s                 one BRGEMM call
  *     out[i][o-block][w-block] = acc (+ bias), rounded once for BF16 (FP32
  *     backward data along the pixels: the kernel wrote dx there itself)
- * With vec=tile (the default where a tile's weights fit L1) no BRGEMM runs:
- * each block is swept by conv_tile.c's register tiles (tile_filters filters x
- * their pixels), which reduce every in-channel and tap and write out (bias,
- * ReLU, BF16 rounding included); the panel and in-place reading are as below.
+ * With vec=tile (the default with AVX-512) no BRGEMM runs: each block is
+ * swept by conv_tile.c's register tiles (tile_filters filters x their
+ * pixels), which reduce every in-channel and tap and write out (bias, ReLU,
+ * BF16 rounding included); where dc_conv_tile_slots splits the in-channels
+ * (FP32: many rows, few taps and filters), the block's tiles sweep each group
+ * of tile_slots rows in turn, adding up in the output. The panel and in-place
+ * reading are as below.
  * BRGEMM mapping (column-major), vectorised along the pixels:
  *   m = width block (output pixels), n = out block, k = in-channel block, batch = taps
  *   A_s = panel + r0 rows + (q0 - panel's first pixel) + s*dilation, lda = panel_ld,
