@@ -266,6 +266,11 @@ static int64_t pixel_tap_tile_filters(int64_t k, int64_t s) {
   return best;
 }
 
+int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
+  /* a 1 x 1 tile holds channels where the others hold taps */
+  return pixel_tap_tile_filters(shape->k, shape->s > 1 ? shape->s : dc_min(c_block, shape->c));
+}
+
 /* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
 static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC_TAP_TILE_MAX_FILTERS)); }
 
@@ -296,9 +301,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
-    /* a 1 x 1 tile holds channels where the others hold taps */
-    const int64_t tile_taps = shape->s > 1 ? shape->s : config->bwd_weight.c_block;
-    config->bwd_weight.k_block = pixel_tap_tile_filters(shape->k, tile_taps);
+    config->bwd_weight.k_block = dc_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
     config->bwd_weight.chunk_blocks = 4;
   }
   /* Too few tiles to share out evenly: split the width. */
