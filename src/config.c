@@ -281,6 +281,29 @@ static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config
   return extents[0] * extents[1] * extents[2];
 }
 
+/* Threads split the width with private sums, rather than own tiles over the
+ * whole width, where the tiles are too few to share out evenly, or where the
+ * input (x and dy) outweighs the accumulators 16-fold or more: owners each
+ * read all of it, the private copies cost one zeroing and one sum each. At 2
+ * threads, FP32, paired against owners: 48 -> 24 (S = 9, input 210 times the
+ * sums) 1.22x, 8 -> 128 (S = 17, 61 times) 1.19x, 32 -> 12 (S = 33) 1.11x,
+ * C = K = 32 (S = 51, 24 times) 1.01-1.02x; C = K = 64 (S = 51, 12.5 times)
+ * 0.99x; BF16 8 -> 128 along the pixels (16 partial sums a weight: 1.9
+ * times) 0.97-1.19x. */
+static int wu_prefers_private_sums(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
+  if (wu_tiles(shape, config) < 4 * (int64_t)threads) return 1;
+  const int64_t lanes =
+      config->wu_formulation == DCONV1D_WU_TAP_TILES && config->bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS
+          ? 16
+          : 1;
+  /* in double: the extents' products may pass 2^63 */
+  const double input_bytes =
+      (double)shape->n * ((double)shape->c * (double)shape->w + (double)shape->k * (double)dconv1d_out_width(shape)) *
+      (double)dc_esize(shape->dtype);
+  const double sum_bytes = (double)shape->s * (double)shape->c * (double)shape->k * (double)lanes * sizeof(float);
+  return threads > 1 && input_bytes >= 16.0 * sum_bytes;
+}
+
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
   if (!shape || !config) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
@@ -304,8 +327,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
     config->bwd_weight.k_block = dc_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
     config->bwd_weight.chunk_blocks = 4;
   }
-  /* Too few tiles to share out evenly: split the width. */
-  config->wu_reduction = wu_tiles(shape, config) >= 4 * (int64_t)threads ? DCONV1D_WU_OWNER : DCONV1D_WU_PRIVATE;
+  config->wu_reduction = wu_prefers_private_sums(shape, config, threads) ? DCONV1D_WU_PRIVATE : DCONV1D_WU_OWNER;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE) snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
   return DCONV1D_OK;
 }

@@ -288,6 +288,22 @@ static void test_plan_keys(void) {
   CHECK(dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, NULL, 0) > 0);
 }
 
+/* The weight pass's default reduction: private sums where the tiles are few or
+ * the input outweighs the sums 16-fold (threads > 1), owned tiles otherwise. */
+static void test_wu_reduction_default(void) {
+  dconv1d_shape sh = base_shape();
+  dconv1d_config cfg;
+  sh.n = 1, sh.c = 48, sh.k = 24, sh.w = 30016, sh.s = 9, sh.d = 2, sh.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER); /* one thread: owning every tile is the same work */
+  sh.threads = 2;                                   /* input 8.6 MB, sums 41 KB */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_PRIVATE);
+  sh.c = sh.k = 64, sh.w = 20050, sh.s = 51, sh.d = 8; /* input 10 MB, sums 0.8 MB: 12.5-fold */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+}
+
 static void test_tap_tiles_config(void) {
   dconv1d_shape sh = base_shape();
   sh.w = 1000;
@@ -466,6 +482,7 @@ int main(void) {
   else
     printf("test_api: no AVX-512 register tiles on this CPU: the default-choice checks skipped\n");
   test_plan_keys();
+  test_wu_reduction_default();
   test_bf16_rounding();
   return check_report("test_api");
 }
