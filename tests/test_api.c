@@ -302,6 +302,14 @@ static void test_wu_reduction_default(void) {
   sh.c = sh.k = 64, sh.w = 20050, sh.s = 51, sh.d = 8; /* input 10 MB, sums 0.8 MB: 12.5-fold */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+  CHECK_EQ_INT(cfg.bwd_weight.loop_order[0], 'S'); /* x and dy alike: the owners split the taps */
+  /* BF16 8 -> 128: pixel tiles' 16 partial sums a weight keep owners, and dy (16x x) has them split K */
+  sh.c = 8, sh.k = 128, sh.w = 8016, sh.s = 17, sh.d = 1, sh.dtype = DCONV1D_BF16;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  if (dc_tap_tiles_supported(DCONV1D_BF16)) {
+    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+    CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
+  }
 }
 
 static void test_tap_tiles_config(void) {
