@@ -249,10 +249,13 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
     choose_vectors(&pc, shape, pass);
   }
   const dconv1d_config *rc = &row->config;
-  /* The pixel tap tiles' filter count suits the row's K and S, not this shape's: a C = K = 15 row's
-   * 3 filters (x 5 taps) lent to K = 24, S = 9 left 15 accumulators of 24; this shape's choice ran
-   * 1.19x it at 2 threads. */
-  if (!same_shape_row && pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
+  /* The pixel tap tiles' filter count suits the row's K and S (and C, whose channels a 1 x 1 tile
+   * holds): a C = K = 15 row's 3 filters (x 5 taps) lent to K = 24, S = 9 left 15 accumulators of 24;
+   * this shape's choice ran 1.19x it at 2 threads. A row of the same tile geometry (another N or W)
+   * keeps its measured count. */
+  const dconv1d_shape *rs = &row->shape;
+  const int same_tile_geometry = rs->k == shape->k && rs->s == shape->s && (shape->s > 1 || rs->c == shape->c);
+  if (!same_tile_geometry && pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
       pc.vector_channels == DCONV1D_WU_VECTOR_PIXELS)
     pc.k_block = dc_pixel_tap_tile_filters(shape, pc.c_block);
   *pass_part(config, pass) = pc;

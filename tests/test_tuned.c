@@ -166,6 +166,15 @@ int main(void) {
   CHECK_EQ_INT(config.wu_reduction, DCONV1D_WU_PRIVATE);
   CHECK_EQ_INT(config.bwd_weight.k_block, 8);
   dconv1d_destroy(layer);
+  import_rows("n1c15k15w20400s51d8 bwd_weight bf16 2 1 1 1 1 "
+              "fwd:wb=960,kb=15,cb=16,chunk=1,in=panel,vec=tile,order=NWk "
+              "bwd_data:wb=960,kb=16,cb=15,chunk=1,in=panel,vec=tile,order=NWk "
+              "bwd_weight:wb=256,kb=3,cb=15,chunk=2,vec=px,order=skc,form=taps,reduce=private\n");
+  layer = make("n2c15k15w30400s51d8", DCONV1D_BF16, 2); /* the row's K and S: its own 3 stay */
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  CHECK_EQ_INT(config.bwd_weight.k_block, 3);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
