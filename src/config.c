@@ -266,8 +266,8 @@ static int64_t pixel_tap_tile_filters(int64_t k, int64_t s) {
   return best;
 }
 
-int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
-  /* a 1 x 1 tile holds channels where the others hold taps */
+/* The same for shape, whose C block's channels a 1 x 1 tile holds where the others hold taps. */
+static int64_t shape_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
   return pixel_tap_tile_filters(shape->k, shape->s > 1 ? shape->s : dc_min(c_block, shape->c));
 }
 
@@ -283,13 +283,14 @@ static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config
 
 /* Threads split the width with private sums, rather than own tiles over the
  * whole width, where the tiles are too few to share out evenly, or where the
- * input (x and dy) outweighs the accumulators 16-fold or more: owners each
+ * input (x and dy) outweighs the accumulators 8-fold or more: owners each
  * read all of it, the private copies cost one zeroing and one sum each. At 2
  * threads, FP32, paired against owners: 48 -> 24 (S = 9, input 210 times the
  * sums) 1.22x, 8 -> 128 (S = 17, 61 times) 1.19x, 32 -> 12 (S = 33) 1.11x,
- * C = K = 32 (S = 51, 24 times) 1.01-1.02x; C = K = 64 (S = 51, 12.5 times)
- * 0.99x; BF16 8 -> 128 along the pixels (16 partial sums a weight: 1.9
- * times) 0.97-1.19x. */
+ * 24 -> 24 along the pixels (S = 9, 16 partial sums a weight: 11.6 times)
+ * 1.18x, C = K = 32 (S = 51, 24 times) 1.01-1.02x, C = K = 64 (S = 51, 12.5
+ * times) 0.99x; owners won at 24 -> 8 along the pixels (S = 33, 6.4 times,
+ * 1.03-1.05x) and BF16 8 -> 128 (1.9 times, with owners splitting K: 1.10x). */
 static int wu_prefers_private_sums(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
   if (wu_tiles(shape, config) < 4 * (int64_t)threads) return 1;
   const int64_t lanes =
@@ -301,7 +302,7 @@ static int wu_prefers_private_sums(const dconv1d_shape *shape, const dconv1d_con
       (double)shape->n * ((double)shape->c * (double)shape->w + (double)shape->k * (double)dconv1d_out_width(shape)) *
       (double)dc_esize(shape->dtype);
   const double sum_bytes = (double)shape->s * (double)shape->c * (double)shape->k * (double)lanes * sizeof(float);
-  return threads > 1 && input_bytes >= 16.0 * sum_bytes;
+  return threads > 1 && input_bytes >= 8.0 * sum_bytes;
 }
 
 /* Owners split the K blocks, not the taps, where dy outweighs x 4-fold and
@@ -336,7 +337,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
-    config->bwd_weight.k_block = dc_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
+    config->bwd_weight.k_block = shape_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
     config->bwd_weight.chunk_blocks = 4;
   }
   config->wu_reduction = wu_prefers_private_sums(shape, config, threads) ? DCONV1D_WU_PRIVATE : DCONV1D_WU_OWNER;

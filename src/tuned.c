@@ -249,15 +249,6 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
     choose_vectors(&pc, shape, pass);
   }
   const dconv1d_config *rc = &row->config;
-  /* The pixel tap tiles' filter count suits the row's K and S (and C, whose channels a 1 x 1 tile
-   * holds): a C = K = 15 row's 3 filters (x 5 taps) lent to K = 24, S = 9 left 15 accumulators of 24;
-   * this shape's choice ran 1.19x it at 2 threads. A row of the same tile geometry (another N or W)
-   * keeps its measured count. */
-  const dconv1d_shape *rs = &row->shape;
-  const int same_tile_geometry = rs->k == shape->k && rs->s == shape->s && (shape->s > 1 || rs->c == shape->c);
-  if (!same_tile_geometry && pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
-      pc.vector_channels == DCONV1D_WU_VECTOR_PIXELS)
-    pc.k_block = dc_pixel_tap_tile_filters(shape, pc.c_block);
   *pass_part(config, pass) = pc;
   if (pass == DCONV1D_BWD_WEIGHT) {
     config->wu_formulation = rc->wu_formulation;
@@ -315,6 +306,19 @@ static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dco
          dc_conv_tile_supported(dtype);
 }
 
+/* Whether a weight row of pixel tap tiles (any other row: 1) was measured
+ * on this shape's tiles: their filters, taps and pixels a call follow K and
+ * S (and C, whose channels a 1 x 1 tile holds). Lent across them, rows ran
+ * 0.90-0.97x the heuristic at 1 thread (12 -> 8, 8 -> 32, 24 -> 8 and
+ * 24 -> 24 borrowing C = K = 15 rows: 512 pixels a call, or 3 filters a
+ * tile), and 0.90-0.97x at 2 threads for the first three. */
+static int same_pixel_tile_geometry(const dconv1d_config *trial, const dconv1d_shape *row_shape,
+                                    const dconv1d_shape *shape) {
+  if (trial->wu_formulation != DCONV1D_WU_TAP_TILES || trial->bwd_weight.vector_channels != DCONV1D_WU_VECTOR_PIXELS)
+    return 1;
+  return row_shape->k == shape->k && row_shape->s == shape->s && (shape->s > 1 || row_shape->c == shape->c);
+}
+
 /* A borrowed row must keep at least this share of the threads busy. */
 static const double min_balance = 0.85;
 
@@ -342,7 +346,8 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       if (distance >= 0 && parallel_balance(shape, &trial, pass, threads) < min_balance) continue;
       if (distance >= 0 && pass == DCONV1D_BWD_WEIGHT &&
           (trial.bwd_weight.vector_channels != dc_wu_default_vector(shape) ||
-           (trial.wu_formulation == DCONV1D_WU_TAP_TILES) != (dc_wu_prefers_tap_tiles(shape) != 0)))
+           (trial.wu_formulation == DCONV1D_WU_TAP_TILES) != (dc_wu_prefers_tap_tiles(shape) != 0) ||
+           !same_pixel_tile_geometry(&trial, &row->shape, shape)))
         continue; /* a weight row vectorised the other way, or tiled by taps or not, was measured for another kernel */
       best = row;
       best_distance = distance;

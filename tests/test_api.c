@@ -301,6 +301,9 @@ static void test_wu_reduction_default(void) {
   CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_PRIVATE);
   sh.c = sh.k = 64, sh.w = 20050, sh.s = 51, sh.d = 8; /* input 10 MB, sums 0.8 MB: 12.5-fold */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_PRIVATE);
+  sh.w = 5050; /* input 2.6 MB: 3-fold */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
   CHECK_EQ_INT(cfg.bwd_weight.loop_order[0], 'S'); /* x and dy alike: the owners split the taps */
   /* BF16 8 -> 128: pixel tiles' 16 partial sums a weight keep owners, and dy (16x x) has them split K */
