@@ -266,8 +266,8 @@ static int64_t pixel_tap_tile_filters(int64_t k, int64_t s) {
   return best;
 }
 
-/* The same for shape, whose C block's channels a 1 x 1 tile holds where the others hold taps. */
-static int64_t shape_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
+int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
+  /* a 1 x 1 tile holds channels where the others hold taps */
   return pixel_tap_tile_filters(shape->k, shape->s > 1 ? shape->s : dc_min(c_block, shape->c));
 }
 
@@ -337,7 +337,7 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
-    config->bwd_weight.k_block = shape_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
+    config->bwd_weight.k_block = dc_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
     config->bwd_weight.chunk_blocks = 4;
   }
   config->wu_reduction = wu_prefers_private_sums(shape, config, threads) ? DCONV1D_WU_PRIVATE : DCONV1D_WU_OWNER;

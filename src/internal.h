@@ -181,6 +181,9 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
 /* Whether pc may read the conv pass's input in place on this shape without
  * piling its rows into a few L1 sets (the model in config.c). */
 int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc);
+/* Filters per pixel-vector tap tile of the weight pass on shape (c_block: the
+ * C block, whose channels a 1 x 1 tile holds in the taps' places). */
+int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block);
 /* K or C padded to whole 16-float vectors where that wastes at most 1/8:
  * the weight pass's GEMM m. */
 int64_t dc_wu_padded_vectors(int64_t extent);

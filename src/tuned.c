@@ -238,6 +238,12 @@ static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, 
   }
 }
 
+/* Whether pixel tap tiles chosen for row_shape are this shape's: their
+ * filters and taps follow K and S (and C, whose channels a 1 x 1 tile holds). */
+static int pixel_tiles_fit(const dconv1d_shape *row_shape, const dconv1d_shape *shape) {
+  return row_shape->k == shape->k && row_shape->s == shape->s && (shape->s > 1 || row_shape->c == shape->c);
+}
+
 /* Copies row's part for pass into config (the weight pass brings its
  * formulation and reduction along). */
 static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass pass, const dconv1d_shape *shape,
@@ -249,6 +255,12 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
     choose_vectors(&pc, shape, pass);
   }
   const dconv1d_config *rc = &row->config;
+  /* A BF16 pixel tap-tile row lent across K and S (FP32 rows are not: same_pixel_tile_geometry)
+   * takes this shape's filters a tile: a C = K = 15 row's 3 (x 5 taps) left 15 accumulators of 24
+   * at K = 24, S = 9. */
+  if (pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
+      pc.vector_channels == DCONV1D_WU_VECTOR_PIXELS && !pixel_tiles_fit(&row->shape, shape))
+    pc.k_block = dc_pixel_tap_tile_filters(shape, pc.c_block);
   *pass_part(config, pass) = pc;
   if (pass == DCONV1D_BWD_WEIGHT) {
     config->wu_formulation = rc->wu_formulation;
@@ -306,17 +318,19 @@ static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dco
          dc_conv_tile_supported(dtype);
 }
 
-/* Whether a weight row of pixel tap tiles (any other row: 1) was measured
- * on this shape's tiles: their filters, taps and pixels a call follow K and
- * S (and C, whose channels a 1 x 1 tile holds). Lent across them, rows ran
- * 0.90-0.97x the heuristic at 1 thread (12 -> 8, 8 -> 32, 24 -> 8 and
- * 24 -> 24 borrowing C = K = 15 rows: 512 pixels a call, or 3 filters a
- * tile), and 0.90-0.97x at 2 threads for the first three. */
+/* Whether an FP32 weight row of pixel tap tiles (any other row: 1) was
+ * measured on this shape's tiles (pixel_tiles_fit). Lent across
+ * them, FP32 rows ran 0.90-0.97x the heuristic at 1 thread (12 -> 8,
+ * 8 -> 32, 24 -> 8 and 24 -> 24 borrowing C = K = 15 rows: 512 pixels a
+ * call, or 3 filters a tile), and 0.90-0.97x at 2 threads for the first
+ * three. BF16 rows (2,048-8,192 pixels a call) ran 1.02-1.06x the heuristic
+ * on four such shapes, and are lent as before. */
 static int same_pixel_tile_geometry(const dconv1d_config *trial, const dconv1d_shape *row_shape,
                                     const dconv1d_shape *shape) {
-  if (trial->wu_formulation != DCONV1D_WU_TAP_TILES || trial->bwd_weight.vector_channels != DCONV1D_WU_VECTOR_PIXELS)
+  if (shape->dtype != DCONV1D_F32 || trial->wu_formulation != DCONV1D_WU_TAP_TILES ||
+      trial->bwd_weight.vector_channels != DCONV1D_WU_VECTOR_PIXELS)
     return 1;
-  return row_shape->k == shape->k && row_shape->s == shape->s && (shape->s > 1 || row_shape->c == shape->c);
+  return pixel_tiles_fit(row_shape, shape);
 }
 
 /* A borrowed row must keep at least this share of the threads busy. */

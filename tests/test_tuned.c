@@ -173,6 +173,12 @@ int main(void) {
   CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
   CHECK_EQ_INT(config.bwd_weight.k_block, 3);
   dconv1d_destroy(layer);
+  layer = make("n1c24k24w20032s9d4", DCONV1D_BF16, 2); /* BF16 rows are lent across K and S, with 8 x 3 */
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
+  CHECK_EQ_INT(config.bwd_weight.k_block, 8);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
