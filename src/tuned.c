@@ -238,6 +238,22 @@ static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, 
   }
 }
 
+/* A register-tile row lent to another out-channel count keeps its out block
+ * only where that splits this shape's out channels into whole, even blocks:
+ * a C = 15 row's 8 split the 12 channels of C = 12 <- K = 8 backward data
+ * into 8 + 4, each block sweeping the input again (the default's single
+ * block of 12 ran 1.04-1.05x it). The default's out block replaces it. */
+static void keep_whole_tile_groups(dconv1d_pass_config *pc, const dconv1d_pass_config *fallback,
+                                   const dconv1d_shape *row_shape, const dconv1d_shape *shape, dconv1d_pass pass) {
+  if (pass == DCONV1D_BWD_WEIGHT || pc->vector_channels != DCONV1D_CONV_PIXEL_TILES) return;
+  const int fwd = pass == DCONV1D_FWD;
+  const int64_t out_ch = fwd ? shape->k : shape->c, row_out_ch = fwd ? row_shape->k : row_shape->c;
+  int64_t *out_block = fwd ? &pc->k_block : &pc->c_block;
+  const int64_t block = dc_round_up(dc_min(*out_block, out_ch), dc_conv_tile_filters(out_ch));
+  if (row_out_ch != out_ch && block < out_ch && out_ch % block != 0)
+    *out_block = fwd ? fallback->k_block : fallback->c_block;
+}
+
 /* Whether pixel tap tiles chosen for row_shape are this shape's: their
  * filters and taps follow K and S (and C, whose channels a 1 x 1 tile holds). */
 static int pixel_tiles_fit(const dconv1d_shape *row_shape, const dconv1d_shape *shape) {
@@ -253,6 +269,7 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
     widen_whole_blocks(&pc, &row->shape);
     keep_even_splits(&pc, pass_part(config, pass), &row->shape, shape);
     choose_vectors(&pc, shape, pass);
+    keep_whole_tile_groups(&pc, pass_part(config, pass), &row->shape, shape, pass);
   }
   const dconv1d_config *rc = &row->config;
   /* A BF16 pixel tap-tile row lent across K and S (FP32 rows are not: same_pixel_tile_geometry)

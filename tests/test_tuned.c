@@ -179,6 +179,22 @@ int main(void) {
   CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
   CHECK_EQ_INT(config.bwd_weight.k_block, 8);
   dconv1d_destroy(layer);
+  /* a register-tile row's out block that would split another out-channel count raggedly (15's 8 on
+   * 12 channels: 8 + 4) gives way to the default's; on 16 channels (8 + 8) it stays */
+  import_rows("n1c15k8w30000s9d1 bwd_data f32 1 1 1 1 1 "
+              "fwd:wb=960,kb=8,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
+              "bwd_data:wb=960,kb=8,cb=8,chunk=1,in=direct,vec=tile,order=NKw "
+              "bwd_weight:wb=256,kb=8,cb=15,chunk=2,vec=px,order=Skc,form=taps,reduce=owner\n");
+  layer = make("n1c12k8w30008s9d1", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
+  CHECK_EQ_INT(config.bwd_data.c_block, 12);
+  dconv1d_destroy(layer);
+  layer = make("n1c16k8w30008s9d1", DCONV1D_F32, 1);
+  dconv1d_layer_config(layer, &config);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
+  CHECK_EQ_INT(config.bwd_data.c_block, 8);
+  dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
