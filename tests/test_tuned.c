@@ -35,14 +35,21 @@ static void import_rows(const char *text) {
   CHECK_EQ_INT(dconv1d_tuned_import(text, why, sizeof why), DCONV1D_OK);
 }
 
-/* The config an FP32 1-thread layer of descriptor gets; its forward pass must have borrowed a row. */
-static dconv1d_config borrowed_fwd(const char *descriptor) {
+/* The config a layer of descriptor gets; its pass must have taken its part from source ("nearest" for a
+ * borrowed row, matched as a prefix). */
+static dconv1d_config config_from(const char *descriptor, dconv1d_dtype dtype, int threads, dconv1d_pass pass,
+                                  const char *source) {
   dconv1d_config config;
-  dconv1d_layer *layer = make(descriptor, DCONV1D_F32, 1);
+  dconv1d_layer *layer = make(descriptor, dtype, threads);
   dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "nearest", 7) == 0);
+  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, pass), source, strlen(source)) == 0);
   dconv1d_destroy(layer);
   return config;
+}
+
+/* The config an FP32 1-thread layer of descriptor gets; its forward pass must have borrowed a row. */
+static dconv1d_config borrowed_fwd(const char *descriptor) {
+  return config_from(descriptor, DCONV1D_F32, 1, DCONV1D_FWD, "nearest");
 }
 
 int main(void) {
@@ -158,43 +165,28 @@ int main(void) {
               "fwd:wb=960,kb=15,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
               "bwd_data:wb=960,kb=15,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
               "bwd_weight:wb=256,kb=3,cb=15,chunk=2,vec=px,order=skc,form=taps,reduce=private\n");
-  layer = make("n1c24k24w20032s9d4", DCONV1D_F32, 2);
-  dconv1d_layer_config(layer, &config);
-  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
+  config = config_from("n1c24k24w20032s9d4", DCONV1D_F32, 2, DCONV1D_BWD_WEIGHT, "heuristic");
   CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
   CHECK_EQ_INT(config.bwd_weight.k_block, 8);
-  dconv1d_destroy(layer);
   import_rows("n1c15k15w20400s51d8 bwd_weight bf16 2 1 1 1 1 "
               "fwd:wb=960,kb=15,cb=16,chunk=1,in=panel,vec=tile,order=NWk "
               "bwd_data:wb=960,kb=16,cb=15,chunk=1,in=panel,vec=tile,order=NWk "
               "bwd_weight:wb=256,kb=3,cb=15,chunk=2,vec=px,order=skc,form=taps,reduce=private\n");
-  layer = make("n2c15k15w30400s51d8", DCONV1D_BF16, 2); /* the row's K and S: its own 3 stay */
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  /* the row's K and S: its own 3 stay */
+  config = config_from("n2c15k15w30400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
   CHECK_EQ_INT(config.bwd_weight.k_block, 3);
-  dconv1d_destroy(layer);
-  layer = make("n1c24k24w20032s9d4", DCONV1D_BF16, 2); /* BF16 rows are lent across K and S, with 8 x 3 */
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "nearest", 7) == 0);
+  /* BF16 rows are lent across K and S, with 8 x 3 */
+  config = config_from("n1c24k24w20032s9d4", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
   CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
   CHECK_EQ_INT(config.bwd_weight.k_block, 8);
-  dconv1d_destroy(layer);
   /* a register-tile row's out block that would split another out-channel count raggedly (15's 8 on
    * 12 channels: 8 + 4) gives way to the default's; on 16 channels (8 + 8) it stays */
   import_rows("n1c15k8w30000s9d1 bwd_data f32 1 1 1 1 1 "
               "fwd:wb=960,kb=8,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
               "bwd_data:wb=960,kb=8,cb=8,chunk=1,in=direct,vec=tile,order=NKw "
               "bwd_weight:wb=256,kb=8,cb=15,chunk=2,vec=px,order=Skc,form=taps,reduce=owner\n");
-  layer = make("n1c12k8w30008s9d1", DCONV1D_F32, 1);
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
-  CHECK_EQ_INT(config.bwd_data.c_block, 12);
-  dconv1d_destroy(layer);
-  layer = make("n1c16k8w30008s9d1", DCONV1D_F32, 1);
-  dconv1d_layer_config(layer, &config);
-  CHECK(strncmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "nearest", 7) == 0);
-  CHECK_EQ_INT(config.bwd_data.c_block, 8);
-  dconv1d_destroy(layer);
+  CHECK_EQ_INT(config_from("n1c12k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 12);
+  CHECK_EQ_INT(config_from("n1c16k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 8);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
