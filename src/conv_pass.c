@@ -64,6 +64,9 @@ static int64_t panel_leading_dim(int64_t pixels) {
   return ld;
 }
 
+/* The register tiles' 4-byte input slot rows: FP32 channels, or BF16 VNNI channel pairs. */
+static int64_t slot_rows(const dc_conv_plan *p) { return p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch; }
+
 static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                          const dconv1d_pass_config *config) {
   int64_t q = dconv1d_out_width(shape), span = (shape->s - 1) * shape->d;
@@ -108,8 +111,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   if (plan->pixel_tiles) { /* out blocks of whole register tiles; the tiles store the output themselves */
     plan->vector_channels = plan->direct_output = 0;
     plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
-    plan->tile_slots = dc_conv_tile_slots(shape->dtype == DCONV1D_BF16 ? plan->in_ch_padded / 2 : plan->in_ch,
-                                          plan->taps, plan->out_ch, shape->dtype);
+    plan->tile_slots = dc_conv_tile_slots(slot_rows(plan), plan->taps, plan->out_ch, shape->dtype);
     plan->out_block = dc_round_up(plan->out_block, plan->tile_filters);
     plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   }
@@ -189,7 +191,7 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
 static void relayout_tile_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
   const int64_t taps = p->taps, filters = p->tile_filters, rows = dc_round_up(p->out_ch, filters);
   const int bf16 = p->dtype == DCONV1D_BF16;
-  const int64_t slots = bf16 ? p->in_ch_padded / 2 : p->in_ch;
+  const int64_t slots = slot_rows(p);
 #pragma omp for schedule(static)
   for (int64_t o = 0; o < rows; ++o)
     for (int64_t j = 0; j < slots; ++j)
@@ -333,7 +335,7 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
   const dc_conv_plan *p = ctx->plan;
   const size_t esize = dc_esize(p->dtype);
   const int64_t filters = p->tile_filters, pixels = 16 * dc_conv_tile_vectors((int)filters);
-  const int64_t slots = p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch;
+  const int64_t slots = slot_rows(p);
   dc_conv_tile_args tile = {.out_ld = p->out_width,
                             .in_ld = input_ld,
                             .dilation = p->dilation,
