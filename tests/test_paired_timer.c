@@ -1,6 +1,7 @@
-/* The paired timer's statistics on known samples, the A B A B order, the
- * budget and minimum count, buffer-set rotation, error propagation, and the
- * round-robin over three implementations. */
+/* The paired timer's statistics on known samples, the A B A B order (each
+ * timed call after an untimed one of the same implementation in warm mode),
+ * the budget and minimum count, buffer-set rotation, error propagation, and
+ * the round-robin over three implementations. */
 #include "check.h"
 #include "paired_timer.h"
 #include <math.h>
@@ -46,7 +47,7 @@ int main(void) {
   char log[64] = "";
   int calls = 0;
   fake a = {log, &calls, 0, 'A', 0, 0}, b = {log, &calls, 0, 'B', 0, 0};
-  dc_pair_options opt = {0.0, 5, 0, 1, 1};
+  dc_pair_options opt = {0.0, 5, 0, 1, 1, 0};
   dc_pair_result r;
   CHECK_EQ_INT(dc_paired_time(fake_call, &a, fake_call, &b, &opt, &r), 0);
   CHECK(strcmp(log, "ABABABABABAB") == 0); /* one warm-up pair, then five pairs */
@@ -57,25 +58,26 @@ int main(void) {
 
   log[0] = '\0';
   calls = 0;
-  opt = (dc_pair_options){0.05, 2, 0, 0, 3};
+  opt = (dc_pair_options){0.05, 2, 0, 0, 3, 2};
   double t0 = dc_now_seconds();
   CHECK_EQ_INT(dc_paired_time(fake_call, &a, fake_call, &b, &opt, &r), 0);
   CHECK(dc_now_seconds() - t0 >= 0.05); /* the budget is honoured */
   CHECK(r.pairs >= 2 && r.cold == 1);
-  CHECK(a.sets_seen >= 3); /* the buffer sets rotate */
+  CHECK(a.sets_seen >= 3);               /* the buffer sets rotate */
+  CHECK(strncmp(log, "ABABAB", 6) == 0); /* cold: no rewarming calls */
 
   calls = 0;
   log[0] = '\0';
   a.fail_after = 4;
-  opt = (dc_pair_options){0.0, 10, 0, 0, 1};
+  opt = (dc_pair_options){0.0, 10, 0, 0, 1, 0};
   CHECK_EQ_INT(dc_paired_time(fake_call, &a, fake_call, &b, &opt, &r), 7);
   CHECK(r.pairs < 10);
 
   a.fail_after = 0;
   calls = 0;
-  opt = (dc_pair_options){0.0, 3, 3, 0, 1};
+  opt = (dc_pair_options){0.0, 3, 3, 0, 1, 2};
   CHECK_EQ_INT(dc_paired_time(fake_call, &a, NULL, NULL, &opt, &r), 0);
-  CHECK(r.pairs == 3 && calls == 3 && r.ratio_median == 0.0);
+  CHECK(r.pairs == 3 && calls == 3 && r.ratio_median == 0.0); /* alone: nothing to rewarm */
 
   /* three-way round-robin: A B C per round, ratios in both directions */
   calls = 0;
@@ -84,12 +86,27 @@ int main(void) {
   const dc_timed_fn fns[3] = {fake_call, fake_call, fake_call};
   void *const ctxs[3] = {&a, &b, &c};
   dc_interleaved_result ir;
-  opt = (dc_pair_options){0.0, 4, 4, 1, 1};
+  opt = (dc_pair_options){0.0, 4, 4, 1, 1, 0};
   CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, 3, &opt, &ir), 0);
   CHECK(strcmp(log, "ABCABCABCABCABC") == 0);
   CHECK(ir.rounds == 4 && ir.times[2].count == 4);
   CHECK(ir.ratio[0][1].median < 1.0 && ir.ratio[1][0].median > 1.0); /* B is faster than A */
   CHECK(near(ir.ratio[2][2].median, 1.0));
   CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, DC_INTERLEAVED_MAX + 1, &opt, &ir), -1);
+
+  /* warm cache with rewarming: each timed call follows two untimed ones of the same implementation */
+  calls = 0;
+  log[0] = '\0';
+  opt = (dc_pair_options){0.0, 2, 2, 1, 1, 2};
+  CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, 3, &opt, &ir), 0);
+  CHECK(strcmp(log, "ABCAAABBBCCCAAABBBCCC") == 0);
+  CHECK(ir.rounds == 2 && ir.times[0].count == 2 && calls == 21);
+  /* an error in a rewarming call stops the measurement like a timed one */
+  calls = 0;
+  log[0] = '\0';
+  a.fail_after = 5;
+  CHECK_EQ_INT(dc_interleaved_time(fns, ctxs, 3, &opt, &ir), 7);
+  CHECK(strcmp(log, "ABCAA") == 0);
+  a.fail_after = 0;
   return check_report("test_paired_timer");
 }

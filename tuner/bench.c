@@ -243,7 +243,7 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
     dc_cli_progress(i, n, started, item->c.descriptor);
     if (!item->ok) continue;
     const int baseline = (o->with_onednn && item->c.onednn) || item->versus;
-    dc_pair_options po = {o->paired_budget, 10, 0, 2, item->c.sets};
+    dc_pair_options po = {o->paired_budget, 10, 0, 2, item->c.sets, DC_REWARM_CALLS};
     dc_pair_result r;
     dc_timed_fn other = item->versus ? run_versus : o->with_onednn && item->c.onednn ? dc_case_run_onednn : NULL;
     void *other_ctx = item->versus ? (void *)item : (void *)&item->c;

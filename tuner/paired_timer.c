@@ -40,7 +40,8 @@ static int timed_call(dc_timed_fn fn, void *ctx, int set, double *seconds) {
 }
 
 /* Round-robin over n implementations: each round times every one once, in
- * order, on the same buffer set. */
+ * order, on the same buffer set; in warm mode after options->rewarm untimed
+ * calls of the same one (see paired_timer.h). */
 int dc_interleaved_time(const dc_timed_fn *fns, void *const *ctxs, int n, const dc_pair_options *options,
                         dc_interleaved_result *result) {
   const int sets = options->sets > 0 ? options->sets : 1;
@@ -56,11 +57,15 @@ int dc_interleaved_time(const dc_timed_fn *fns, void *const *ctxs, int n, const 
     set = (set + 1) % sets;
     for (int f = 0; rc == 0 && f < n; ++f) rc = timed_call(fns[f], ctxs[f], set, &ignored);
   }
+  const int rewarm = sets == 1 && n > 1 ? options->rewarm : 0;
   const double start = dc_now_seconds();
   while (rc == 0 && rounds < cap &&
          (rounds < options->min_pairs || dc_now_seconds() - start < options->budget_seconds)) {
     set = (set + 1) % sets;
-    for (int f = 0; rc == 0 && f < n; ++f) rc = timed_call(fns[f], ctxs[f], set, &times[f][rounds]);
+    for (int f = 0; rc == 0 && f < n; ++f) {
+      for (int i = 0; rc == 0 && i < rewarm; ++i) rc = timed_call(fns[f], ctxs[f], set, &ignored);
+      if (rc == 0) rc = timed_call(fns[f], ctxs[f], set, &times[f][rounds]);
+    }
     if (rc == 0) ++rounds;
   }
   for (int i = 0; rc == 0 && rounds > 0 && i < n; ++i)

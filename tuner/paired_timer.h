@@ -15,7 +15,18 @@ typedef struct {
   int max_pairs;         /* hard cap (0 = 10000) */
   int warmup;            /* untimed calls of each before pairing */
   int sets;              /* buffer sets to rotate through: 1 = warm cache, more = cold */
+  /* Warm cache, more than one implementation: untimed calls of each right
+   * before each of its timed calls (A A' B B' ..., the primed ones timed),
+   * so that none is timed on the caches another one just filled. */
+  int rewarm;
 } dc_pair_options;
+
+/* Rewarming calls for a warm-cache comparison against oneDNN. Its GEMM
+ * convolutions write an im2col workspace of tens of MB; right after one, a
+ * C = 32, K = 12, S = 33 weight pass of dconv1d read 74 % of peak, after one
+ * rewarming call 80-82 %, after three 85.5 % and after six 84 %, where paired
+ * with itself it read 86.5 % (1 thread, the 2-core Xeon VM). */
+#define DC_REWARM_CALLS 3
 
 typedef struct {
   double median, min, max, mean, cv; /* seconds; cv = stddev / mean */

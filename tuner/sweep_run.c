@@ -217,7 +217,7 @@ static int run_point(const output *out, const options *o, const dconv1d_shape *s
   const int have_onednn = rc == 0 && p.c.onednn != NULL;
   const dc_timed_fn fns[IMPL_COUNT] = {dc_case_run_ours, run_preset, dc_case_run_onednn};
   void *const ctxs[IMPL_COUNT] = {&p.c, &p, &p.c};
-  dc_pair_options po = {o->budget, 5, 0, 2, 1};
+  dc_pair_options po = {o->budget, 5, 0, 2, 1, DC_REWARM_CALLS};
   dc_interleaved_result r;
   if (rc == 0 && dc_interleaved_time(fns, ctxs, have_onednn ? IMPL_COUNT : IMPL_ONEDNN, &po, &r) != 0) {
     snprintf(why, sizeof why, "a timed call failed");

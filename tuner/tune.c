@@ -172,7 +172,7 @@ static int measure(void *ctx, int candidate, int round, double seconds, double *
     snprintf(why, sizeof why, "wrong: relative L2 error %.3g", error);
     record(t, round, config, 0, why, 0.0, 0.0);
   } else {
-    dc_pair_options po = {seconds, 3, 0, 1, 1};
+    dc_pair_options po = {seconds, 3, 0, 1, 1, 0}; /* candidates against the default: both dconv1d, no rewarming */
     dc_pair_result pr;
     rc = dc_paired_time(run_candidate, t, dc_case_run_ours, t->c, &po, &pr);
     if (rc == 0) {
@@ -245,7 +245,7 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
     if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
     rc = sr.best < 0 ? -1 : 0;
     if (rc != 0) fprintf(stderr, "dconv1d-tune: %s: no candidate ran correctly (see the log)\n", key);
-    dc_pair_options po = {1.0, 10, 0, 2, 1};
+    dc_pair_options po = {1.0, 10, 0, 2, 1, 0};
     dc_pair_result vs_default, vs_onednn = {0};
     int fallback = 0;
     if (rc == 0 && (dconv1d_create(&t.layer, shape, &t.cands.configs[sr.best]) != DCONV1D_OK ||
@@ -266,7 +266,8 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
             dc_paired_time(run_candidate, &t, dc_case_run_ours, &c, &po, &vs_default) != 0)
           rc = -1;
       }
-      if (rc == 0 && c.onednn && dc_paired_time(run_candidate, &t, dc_case_run_onednn, &c, &po, &vs_onednn) != 0)
+      const dc_pair_options po_onednn = {po.budget_seconds, po.min_pairs, 0, po.warmup, 1, DC_REWARM_CALLS};
+      if (rc == 0 && c.onednn && dc_paired_time(run_candidate, &t, dc_case_run_onednn, &c, &po_onednn, &vs_onednn) != 0)
         vs_onednn.ratio_median = 0.0; /* recorded as unavailable, not as a speed */
     }
     if (rc == 0) {
