@@ -237,6 +237,20 @@ static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return sha
  * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
+/* Up to three full channel vectors at a few taps, where the GEMM transposes
+ * dy for S short per-tap GEMMs: the channel tiles read dy in place. Against
+ * the GEMM, 1 thread (paired with a warm cache, 2 threads in brackets):
+ * 48 -> 24 (S = 9) 1.07x (1.03x), 32 -> 32 (S = 9) 1.09x (1.27x), 32 -> 64
+ * (S = 9) 1.14x, 48 -> 96 (S = 9) 1.08x (1.21x), 16 -> 64 and 16 -> 128
+ * (S = 17) 1.10x (1.09x), 32 -> 128 (S = 17) 1.03x (1.07x), 32 -> 24
+ * (S = 17) 1.00x (1.00x). Left out: more taps, where the GEMM amortises its
+ * transposes and whole tap tiles pad S (32 -> 12, S = 33: 0.95x; 32 -> 8,
+ * S = 33 1.03x; 48 -> 48 and C = K = 64, S = 51, 1.00-1.01x), and 64 or
+ * more channels (64 -> 16 0.98x, 128 -> 32 0.96x, 96 -> 24 at S = 64 0.96x). */
+static int wider_channel_tiles(const dconv1d_shape *shape) {
+  return shape->c <= 48 && lane_share(shape->c) >= 0.9 && shape->s <= 17;
+}
+
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (!dc_tap_tiles_supported(shape->dtype)) return 0; /* their scalar fallback is no rival for the GEMM */
   if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
@@ -245,7 +259,7 @@ int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   /* C = 15 or 16 fill the channel vectors: the pixel ones ran even there */
   if (channel_tiles && lane_share(shape->c) >= 0.9) return DC_TAP_TILES_ALONG_CHANNELS;
   if (prefers_pixel_tap_tiles(shape)) return DC_TAP_TILES_ALONG_PIXELS;
-  if (channel_tiles) return DC_TAP_TILES_ALONG_CHANNELS;
+  if (channel_tiles || wider_channel_tiles(shape)) return DC_TAP_TILES_ALONG_CHANNELS;
   return shape->c <= 4 ? DC_TAP_TILES_ALONG_FILTERS : 0;
 }
 

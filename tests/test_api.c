@@ -349,6 +349,20 @@ static void test_tap_tiles_config(void) {
   sh.c = 17;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 48, sh.k = 24, sh.s = 9; /* three full channel vectors at a few taps: along the channels */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, 8);
+  sh.s = 33; /* more taps: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.s = 9, sh.c = 64; /* four vectors: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 40; /* lanes a sixth empty: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.s = 51;
   sh.c = 1, sh.k = 64; /* a 1 -> 64 first layer: tap tiles along the pixels, 6 filters x 4 taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
