@@ -187,6 +187,23 @@ int main(void) {
               "bwd_weight:wb=256,kb=8,cb=15,chunk=2,vec=px,order=Skc,form=taps,reduce=owner\n");
   CHECK_EQ_INT(config_from("n1c12k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 12);
   CHECK_EQ_INT(config_from("n1c16k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 8);
+  /* a channel tap-tile weight row lent to more channel vectors takes the default's width and chunk (its
+   * 8 x 512 pixels hold three times the panel bytes at C = 48); to as many vectors (C = 16) it keeps them */
+  import_rows("n1c15k15w60400s51d8 bwd_weight f32 1 1 1 1 1 "
+              "fwd:wb=960,kb=15,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
+              "bwd_data:wb=960,kb=15,cb=15,chunk=1,in=direct,vec=tile,order=NWk "
+              "bwd_weight:wb=512,kb=8,cb=15,chunk=8,vec=c,order=ksc,form=taps,reduce=private\n");
+  dconv1d_shape c48;
+  CHECK_EQ_INT(dconv1d_shape_parse("n1c48k24w30016s9d2", &c48, why, sizeof why), DCONV1D_OK);
+  c48.dtype = DCONV1D_F32, c48.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&c48, &heuristic), DCONV1D_OK);
+  config = config_from("n1c48k24w30016s9d2", DCONV1D_F32, 1, DCONV1D_BWD_WEIGHT, "nearest");
+  CHECK(config.bwd_weight.vector_channels == 1 && !strcmp(config.bwd_weight.loop_order, "ksc"));
+  CHECK_EQ_INT(config.bwd_weight.width_block, heuristic.bwd_weight.width_block);
+  CHECK_EQ_INT(config.bwd_weight.chunk_blocks, heuristic.bwd_weight.chunk_blocks);
+  CHECK(heuristic.bwd_weight.width_block * heuristic.bwd_weight.chunk_blocks < 512 * 8);
+  config = config_from("n1c16k16w60400s51d8", DCONV1D_F32, 1, DCONV1D_BWD_WEIGHT, "nearest");
+  CHECK(config.bwd_weight.width_block == 512 && config.bwd_weight.chunk_blocks == 8);
   CHECK_EQ_INT(dconv1d_tuned_import(rows, why, sizeof why), DCONV1D_OK);
 
   /* a malformed import names the line and keeps the table */
