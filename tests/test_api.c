@@ -362,6 +362,16 @@ static void test_tap_tiles_config(void) {
   sh.c = 40; /* lanes a sixth empty: the GEMM */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 8, sh.k = 256; /* few channel taps, many filters: along the pixels */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  sh.c = 16; /* as many channel taps, a full channel vector: along the channels */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  sh.c = 24; /* more channel taps: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.k = 24;
   sh.s = 51;
   sh.c = 1, sh.k = 64; /* a 1 -> 64 first layer: tap tiles along the pixels, 6 filters x 4 taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
