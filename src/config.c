@@ -220,23 +220,6 @@ static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * C = K = 64 0.73x. */
 static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return shape->c * shape->k * shape->s <= 20000; }
 
-/* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
- * read x and dy rows as they lie, once each; the GEMM copied dy transposed
- * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
- * 15 -> 15 2.35x / 1.72x (18 -> 43 %, 49 -> 85 % of peak), 16 -> 16 2.3x /
- * 1.6x, the heads 15 -> 1 5.0x / 7.8x and 1 -> 15 3.3x / 3.1x, 8 -> 24 2.8x
- * / 2.3x, 32 -> 128 1.45x / 1.09x, 128 -> 32 1.10x / 1.04x, 64 -> 64 even.
- * FP32 is bound by memory there (x and dy read once, 15 -> 15 at 21 GB/s).
- *
- * With taps, measured on this VM against the GEMM forms (the default before), 1 thread.
- * Along the channels: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
- * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
- * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %; with dy read in
- * place, C = K = 16: 75-78 % -> 81-86 %, C = K = 15: 72-73 % -> 77-80 %.
- * Wider C was not a clear win (C = 24, K = 8: 41-53 % either way). Along
- * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
- * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
- * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 /* Up to three full channel vectors at a few taps, where the GEMM transposes
  * dy for S short per-tap GEMMs: the channel tiles read dy in place. Against
  * the GEMM, 1 thread (paired with a warm cache, 2 threads in brackets):
@@ -260,6 +243,23 @@ static int wider_channel_tiles(const dconv1d_shape *shape) {
  * fill a vector, ran 0.65x the channel tiles.) */
 static int few_channel_taps(const dconv1d_shape *shape) { return shape->c * shape->s <= 144; }
 
+/* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
+ * read x and dy rows as they lie, once each; the GEMM copied dy transposed
+ * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
+ * 15 -> 15 2.35x / 1.72x (18 -> 43 %, 49 -> 85 % of peak), 16 -> 16 2.3x /
+ * 1.6x, the heads 15 -> 1 5.0x / 7.8x and 1 -> 15 3.3x / 3.1x, 8 -> 24 2.8x
+ * / 2.3x, 32 -> 128 1.45x / 1.09x, 128 -> 32 1.10x / 1.04x, 64 -> 64 even.
+ * FP32 is bound by memory there (x and dy read once, 15 -> 15 at 21 GB/s).
+ *
+ * With taps, measured on this VM against the GEMM forms (the default before), 1 thread.
+ * Along the channels: K = 1 from C = 15, S = 51: 9 % -> 24-29 % of peak;
+ * C = 12, K = 8, S = 9: 27-33 % -> 39-48 %; C = 16, K = 4, S = 17: 25-28 %
+ * -> 42-51 %; C = 9, K = 3, S = 33: 16-19 % -> 31 %; with dy read in
+ * place, C = K = 16: 75-78 % -> 81-86 %, C = K = 15: 72-73 % -> 77-80 %.
+ * Wider C was not a clear win (C = 24, K = 8: 41-53 % either way). Along
+ * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
+ * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
+ * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (!dc_tap_tiles_supported(shape->dtype)) return 0; /* their scalar fallback is no rival for the GEMM */
   if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
