@@ -383,6 +383,7 @@ static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, 
     if (p->channels_per_tile > 1) tile.tap_count = (int)dc_min(p->channels_per_tile, c0 + c_count - c);
     tile.acc = p->accumulators + (((copy * p->taps_padded + s0) * C + c) * KP + k0) * 16;
     tile.x = x_row + (size_t)(c * x_ld + q0 + s0 * p->dilation) * esize;
+    tile.next_x = c + p->channels_per_tile < c0 + c_count ? p->channels_per_tile * x_ld * (int64_t)esize : 0;
     dc_tap_tile_px(&tile);
   }
 }

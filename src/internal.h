@@ -280,6 +280,7 @@ typedef struct {
   int tap_count, filter_count;
   int accumulate;
   dconv1d_dtype dtype;
+  int64_t next_x; /* bytes from x to the next call's x, prefetched along; 0: none */
 } dc_tap_tile_px_args;
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);

@@ -234,9 +234,15 @@ tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS
       acc[s * FILTERS + k] =
           t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld) : _mm512_setzero_ps();
   int64_t q = 0;
-  for (; q + pixels <= t->len; q += pixels)
+  /* One line of the next call's x row a step, so that it is in L1 when that call starts: FP32, against
+   * none, alternating processes: 12 -> 8, 8 -> 32, 24 -> 8, 24 -> 24 and 8 -> 128 1.01-1.06x at 1 thread,
+   * 1.02-1.08x at 2; BF16 (93-99 % of peak already) and 1 x 1 layers even. */
+  const char *next_x = t->next_x ? x + t->next_x : NULL;
+  for (; q + pixels <= t->len; q += pixels) {
+    if (next_x) _mm_prefetch(next_x + q * esize, _MM_HINT_T0);
     tap_tile_px_step(acc, x + q * esize, t->dilation * esize, dy + q * esize, t->dy_ld * esize, 0xffffffffu, FILTERS,
                      TAPS, BF16);
+  }
   if (q < t->len)
     tap_tile_px_step(acc, x + q * esize, t->dilation * esize, dy + q * esize, t->dy_ld * esize,
                      (__mmask32)((UINT64_C(1) << (t->len - q)) - 1), FILTERS, TAPS, BF16);
