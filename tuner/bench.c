@@ -36,7 +36,8 @@ static void usage(FILE *out) {
                "  --dtype T             f32, bf16 or all (default all)\n"
                "  --threads T           threads for both implementations (default: OpenMP's)\n"
                "  --cold                rotate buffer sets larger than the last-level cache (default: warm cache,\n"
-               "                        each timed call after 3 untimed calls of the same implementation)\n"
+               "                        each timed call after " DC_REWARM_CALLS_TEXT
+               " untimed calls of the same implementation)\n"
                "  --paired-budget S     seconds of A/B pairs per case after the benchmarks (default 1; 0 skips)\n"
                "  --csv FILE            write the paired results as CSV and FILE.provenance.json\n"
                "  --config TEXT         run dconv1d with this config (its one-line text form), or 'library'\n"

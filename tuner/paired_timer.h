@@ -27,6 +27,10 @@ typedef struct {
  * rewarming call 80-82 %, after three 85.5 % and after six 84 %, where paired
  * with itself it read 86.5 % (1 thread, the 2-core Xeon VM). */
 #define DC_REWARM_CALLS 3
+/* The same as text, for --help: "after " DC_REWARM_CALLS_TEXT " untimed calls". */
+#define DC_REWARM_TEXT_(n) #n
+#define DC_REWARM_TEXT(n) DC_REWARM_TEXT_(n)
+#define DC_REWARM_CALLS_TEXT DC_REWARM_TEXT(DC_REWARM_CALLS)
 
 typedef struct {
   double median, min, max, mean, cv; /* seconds; cv = stddev / mean */

@@ -45,7 +45,8 @@ static void usage(FILE *out) {
           "  --out-dir DIR       where results go (default results/<machine>)\n"
           "  --machine NAME      the machine's name in the default folder (default: from the CPU, e.g. %s)\n"
           "  --budget S          seconds of round-robin timing per point, pass and dtype (default 0.5; warm\n"
-          "                      cache, each timed call after 3 untimed calls of the same implementation)\n"
+          "                      cache, each timed call after " DC_REWARM_CALLS_TEXT
+          " untimed calls of the same implementation)\n"
           "  --threads T         run every point at T threads instead of the sweep's thread counts\n"
           "  --check-gflop G     reference check up to G GFLOP per pass (default 4); larger points are\n"
           "                      checked tuned against default and against oneDNN instead\n"
