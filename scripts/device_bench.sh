@@ -5,9 +5,9 @@
 # libdnnl.so.2 and libOpenCL.so.1, built or copied on the Debian machine:
 #   mkdir -p .devcarry && cp build/src/libdconv1d.so build/tuner/dconv1d-sweep .devcarry/ &&
 #   cp -L /lib/x86_64-linux-gnu/libdnnl.so.2 /lib/x86_64-linux-gnu/libOpenCL.so.1 .devcarry/
-# It runs the AtacWorks sweep and the speed issue's baseline shapes (C = K = 16
-# and 64, S = 51, d = 8) at 1 and 16 threads (dconv1d against Debian's oneDNN
-# 2.6, carried), then builds the PyTorch binding against that
+# After an unsaved warm-up sweep it runs the speed issue's baseline shapes
+# (C = K = 16 and 64, S = 51, d = 8) at 1, 2, 8 and 16 threads and the AtacWorks
+# layers at 1 and 16 (dconv1d against Debian's oneDNN 2.6, carried), then builds the PyTorch binding against that
 # machine's torch and runs the AtacWorks training benchmark at N = 16 with 16
 # threads (torch.nn.Conv1d there uses that torch's own oneDNN). Results go
 # to $OUT (default /tmp/device-out): two sweep CSVs, the training CSV (each
@@ -24,7 +24,17 @@ export PYTHONUNBUFFERED=1
   echo
 } | tee "$out/device.log"
 
-# 1. the AtacWorks layers and the baseline shapes at 1 and 16 threads
+# 0. an unsaved warm-up: in the runs at 2a60f8b and c3cef24 whichever sweep ran first read low at 1 thread
+cat >/tmp/warmup.sweep <<'EOF'
+name = warmup
+shapes = n1c16k16w60400s51d8
+pass = fwd
+dtype = f32
+threads = 1, 16
+EOF
+timeout 60 "$carry/dconv1d-sweep" --budget 1 --out-dir /tmp/warmup /tmp/warmup.sweep >/dev/null 2>&1
+
+# 1. the AtacWorks layers at 1 and 16 threads, the baseline shapes at 1, 2, 8 and 16
 cat >/tmp/atacworks16.sweep <<'EOF'
 name = atacworks-t1-t16
 shapes = n1c15k15w60000s51d8pl200pr200, n1c1k15w60000s51d8pl200pr200, n1c15k15w60000s1d1, n1c15k1w60000s1d1
@@ -33,7 +43,7 @@ EOF
 cat >/tmp/baseline16.sweep <<'EOF'
 name = baseline-t1-t16
 shapes = n1c16k16w60400s51d8, n1c64k64w20400s51d8
-threads = 1, 16
+threads = 1, 2, 8, 16
 EOF
 # one run per sweep: a sweep killed by its timeout writes no CSV (each took 30-45 s at 1 thread on the VM)
 for sweep in baseline16 atacworks16; do
