@@ -111,6 +111,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   if (plan->pixel_tiles) { /* out blocks of whole register tiles; the tiles store the output themselves */
     plan->vector_channels = plan->direct_output = 0;
     plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
+    plan->tile_kernel = dc_conv_tile_kernel((int)plan->tile_filters, shape->dtype);
     plan->tile_slots = dc_conv_tile_slots(slot_rows(plan), plan->taps, plan->out_ch, shape->dtype);
     plan->out_block = dc_round_up(plan->out_block, plan->tile_filters);
     plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
@@ -356,7 +357,7 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
         tile.bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o * esize : NULL;
         tile.filters = (int)dc_min(filters, o0 + n - o);
         tile.out = out + (size_t)((o - o0) * p->out_width + q) * esize;
-        dc_conv_tile(&tile);
+        p->tile_kernel(&tile);
       }
     }
   }

@@ -92,6 +92,8 @@ static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
   return at;
 }
 
+struct dc_conv_tile_args; /* conv_tile.c's arguments, below */
+
 /* Forward and backward-data are the same computation, a "conv pass":
  *   out[i][o][q] = sum_s sum_r in[i][r][q + s*dilation - offset] * B[s][o][r]
  * read as zero outside [0, in_width). Forward: in = x, r = c, o = k,
@@ -111,8 +113,9 @@ typedef struct {
   int direct_output;    /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
   int pixel_tiles;      /* FP32 vec=tile: conv_tile.c's register tiles, no GEMM */
   int64_t tile_filters; /* pixel_tiles: filters per register tile (out_block a multiple of it) */
-  int64_t tile_slots;   /* pixel_tiles: input slot rows a tile reduces per call (FP32: fewer than all where
-                         * dc_conv_tile_slots says so; the calls then add up in the output) */
+  void (*tile_kernel)(const struct dc_conv_tile_args *); /* pixel_tiles: the tile instance, chosen once */
+  int64_t tile_slots; /* pixel_tiles: input slot rows a tile reduces per call (FP32: fewer than all where
+                       * dc_conv_tile_slots says so; the calls then add up in the output) */
   /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
   void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
@@ -297,7 +300,7 @@ int dc_tap_tiles_supported(dconv1d_dtype dtype);
 #define DC_CONV_TILE_MAX_FILTERS 8
 #define DC_CONV_TILE_MAX_VECTORS 12
 #define DC_CONV_TILE_ACCUMULATORS 24
-typedef struct {
+typedef struct dc_conv_tile_args {
   void *out;      /* filter 0, pixel 0 */
   int64_t out_ld; /* elements between filter rows */
   const void *in; /* slot row 0, the first pixel of tap 0 */
@@ -318,10 +321,13 @@ int64_t dc_conv_tile_filters(int64_t out_ch); /* the instance for out_ch output 
 int64_t dc_conv_tile_pixels(int64_t out_ch);  /* and its pixels: width blocks are whole multiples of them */
 /* input slot rows one tile call reduces, of slots (all of them, or an even share of at most 64) */
 int64_t dc_conv_tile_slots(int64_t slots, int64_t taps, int64_t out_ch, dconv1d_dtype dtype);
-void dc_conv_tile(const dc_conv_tile_args *tile);
 void dc_conv_tile_scalar(const dc_conv_tile_args *tile);
-int dc_conv_tile_vector(const dc_conv_tile_args *tile); /* 0 where AVX-512 is missing: nothing done */
-int dc_conv_tile_supported(dconv1d_dtype dtype);        /* whether this CPU runs the tiles of dtype in vectors */
+typedef void (*dc_conv_tile_fn)(const dc_conv_tile_args *tile);
+/* The instance for tiles of filter_stride filters and dtype, chosen once per
+ * plan (the scalar form where this CPU has no vector one); its callers keep
+ * 1 <= filters <= filter_stride and 1 <= pixels <= dc_conv_tile_pixels. */
+dc_conv_tile_fn dc_conv_tile_kernel(int filter_stride, dconv1d_dtype dtype);
+int dc_conv_tile_supported(dconv1d_dtype dtype); /* whether this CPU runs the tiles of dtype in vectors */
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
