@@ -217,8 +217,17 @@ static int prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * GEMM, 1 thread: a 15 -> 1 head 15x (5 -> 80 GFLOPS), C = 12 -> K = 8 and
  * 24 -> 8 1.9x, 1 -> 15 (padded) 1.75x, 24 -> 24, 48 -> 24 and 32 -> 12 1.3-1.4x,
  * 8 -> 128 (S = 17) 1.06x; even at C = K = 16 (S = 51) and 8 -> 64 (S = 51);
- * C = K = 64 0.73x. */
-static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) { return shape->c * shape->k * shape->s <= 20000; }
+ * C = K = 64 0.73x. Wide layers too where the GEMM, vectorised along the
+ * filters, leaves a tenth of its lanes empty or more; alternating processes
+ * against the GEMM (the C = K = 64 tuned row, lent), 1 thread (2): 128 -> 8
+ * (S = 51) 48 -> 93 % of peak (1.93x; 1.83x), 64 -> 20 (S = 17) 1.58x,
+ * 96 -> 24 (S = 64) 73 -> 91 % (1.25x; 1.26x), 64 -> 24 (S = 51) 1.26x,
+ * 16 -> 40 (S = 51) 1.21x, 48 -> 40 (S = 33) 1.19x, 32 -> 56 (S = 51) 1.10x
+ * (1.08x); near full lanes even: 64 -> 99 and 64 -> 100 (S = 17) 1.02-1.04x,
+ * 128 -> 99 and 128 -> 100 0.95-1.01x (one reading of 0.88x, in a burst of noise). */
+static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
+  return shape->c * shape->k * shape->s <= 20000 || lane_share(shape->k) < 0.9;
+}
 
 /* Up to three full channel vectors at a few taps, where the GEMM transposes
  * dy for S short per-tap GEMMs: the channel tiles read dy in place. Against

@@ -409,6 +409,25 @@ static void test_tap_tiles_config(void) {
   sh.c = sh.k = 64;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 0);
+  sh.k = 88; /* 88 of 96 lanes: still the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  /* wide, but the filters leave the GEMM's vectors an eighth empty or more: the pixel tiles, also in
+   * the library's choice (the C = K = 64 tuned row, a GEMM, is not lent to 96 -> 24) */
+  const int64_t wide_shapes[][4] = {{96, 24, 64, 2}, {128, 8, 51, 1}, {32, 56, 51, 8}};
+  for (int i = 0; i < 3; ++i) {
+    sh.c = wide_shapes[i][0], sh.k = wide_shapes[i][1], sh.s = wide_shapes[i][2], sh.d = wide_shapes[i][3];
+    sh.w = 20000 + (sh.s - 1) * sh.d;
+    CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+    CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+    dconv1d_layer *layer = NULL;
+    CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_OK);
+    if (layer) {
+      CHECK_EQ_INT(dconv1d_layer_config(layer, &cfg), DCONV1D_OK);
+      CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES);
+      dconv1d_destroy(layer);
+    }
+  }
 }
 
 static void test_config_text(void) {
