@@ -177,13 +177,18 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
 /* Share of the vector lanes a GEMM m of n uses (16 floats per vector). */
 static double lane_share(int64_t n) { return (double)n / (double)dc_round_up(n, 16); }
 
-/* The weight pass vectorises along its channels where they fill clearly
- * more lanes than the filters: K = 1 from C = 15 ran 3.8x faster that way,
- * K = 8 1.4x; C = K = 15 was even, and C = 64 with K = 16 0.83x (both fill
- * their lanes; the channels' panel is transposed at a cost). Not for 1 x 1
- * layers, which are bound by memory and lose the transposed copy (0.62x). */
+/* The weight pass vectorises along its channels where they fill a tenth
+ * more of their lanes than the filters: K = 1 from C = 15 ran 3.8x faster
+ * that way, K = 8 1.4x; C = K = 15 was even, and C = 64 with K = 16 0.83x
+ * (both fill their lanes; the channels' panel is transposed at a cost). The
+ * bound was 1.25 before; between the two, in alternating processes against
+ * the filter vectors, 1 thread (2): 96 -> 56 (S = 25) 1.12x (1.16x), 64 -> 56
+ * (S = 51) 1.17x, 48 -> 40 (S = 33) 1.20x (1.23x), 32 -> 28 (S = 51) 1.18x
+ * (1.24x), 64 -> 100 (S = 17) 1.10x; below it 64 -> 60 (1.07 times the
+ * lanes) ran 1.04x, not taken. Not for 1 x 1 layers, which are bound by
+ * memory and lose the transposed copy (0.62x). */
 static int gemm_prefers_channel_vectors(const dconv1d_shape *shape) {
-  return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.25 * lane_share(shape->k);
+  return shape->dtype == DCONV1D_F32 && shape->s > 1 && lane_share(shape->c) >= 1.1 * lane_share(shape->k);
 }
 
 int dc_wu_default_vector(const dconv1d_shape *shape) {
@@ -252,6 +257,18 @@ static int wider_channel_tiles(const dconv1d_shape *shape) {
  * fill a vector, ran 0.65x the channel tiles.) */
 static int few_channel_taps(const dconv1d_shape *shape) { return shape->c * shape->s <= 144; }
 
+/* The pixel tiles also where neither the channels nor the filters fill 85 %
+ * of their vectors, so the GEMM leaves a sixth of its lanes empty whichever
+ * way it runs. Against it, alternating processes, 1 thread (2): 20 -> 20
+ * (S = 64) 54 -> 79 % of peak, 1.45x (1.40x); 24 -> 20 (S = 51) 1.49x;
+ * 40 -> 36 (S = 33) 1.19x (1.15x; the channel-vector GEMM: 1.09x); 40 -> 40
+ * (S = 51) 1.05x; 40 -> 24 (S = 9) 58 -> 82 %, 1.41x; the heads 17 -> 1 and
+ * 24 -> 1 (S = 51) 11 -> 48 % and 15 -> 49 %, 4.3x and 3.2x. 100 -> 100
+ * (S = 17), lanes 89 % full, ran 0.93x. */
+static int neither_fills_lanes(const dconv1d_shape *shape) {
+  return lane_share(shape->c) <= 0.85 && lane_share(shape->k) <= 0.85;
+}
+
 /* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
  * read x and dy rows as they lie, once each; the GEMM copied dy transposed
  * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
@@ -278,7 +295,7 @@ int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (channel_tiles && lane_share(shape->c) >= 0.9) return DC_TAP_TILES_ALONG_CHANNELS;
   if (prefers_pixel_tap_tiles(shape)) return DC_TAP_TILES_ALONG_PIXELS;
   if (channel_tiles || wider_channel_tiles(shape)) return DC_TAP_TILES_ALONG_CHANNELS;
-  if (few_channel_taps(shape)) return DC_TAP_TILES_ALONG_PIXELS;
+  if (few_channel_taps(shape) || neither_fills_lanes(shape)) return DC_TAP_TILES_ALONG_PIXELS;
   return shape->c <= 4 ? DC_TAP_TILES_ALONG_FILTERS : 0;
 }
 

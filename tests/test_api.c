@@ -346,9 +346,9 @@ static void test_tap_tiles_config(void) {
   CHECK_EQ_INT(cfg.wu_formulation, DCONV1D_WU_TAP_TILES);
   CHECK_EQ_INT(cfg.bwd_weight.vector_channels, 1);
   CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_PRIVATE); /* 3 tap tiles of 17 cannot feed the threads evenly */
-  sh.c = 17;
+  sh.c = 17;                                          /* 17 -> 1: neither fills its vectors, the pixel tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
   sh.c = 48, sh.k = 24, sh.s = 9; /* three full channel vectors at a few taps: along the channels */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
@@ -359,9 +359,13 @@ static void test_tap_tiles_config(void) {
   sh.s = 9, sh.c = 64; /* four vectors: the GEMM */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
-  sh.c = 40; /* lanes a sixth empty: the GEMM */
+  sh.c = 40; /* lanes a sixth empty, and the filters' a quarter: the pixel tiles, not the channel tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  sh.c = 48, sh.k = 20, sh.s = 13; /* full channel vectors, K = 20: the channel tiles */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  sh.s = 9;
   sh.c = 8, sh.k = 256; /* few channel taps, many filters: along the pixels */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
@@ -401,6 +405,19 @@ static void test_tap_tiles_config(void) {
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
   CHECK_EQ_INT(cfg.bwd_weight.k_block, 8);
+  /* FP32, neither the channels nor the filters fill 85 % of their vectors: the pixel tiles */
+  sh.c = 20, sh.k = 20, sh.s = 64, sh.d = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  sh.c = sh.k = 100, sh.s = 17; /* 89 % full: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 96, sh.k = 56, sh.s = 25, sh.d = 16; /* channels fill 1.14 times the filters' share: channel vectors */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  sh.k = 64, sh.s = 51, sh.d = 8; /* 96 -> 64: both full, the filter vectors */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 0);
   sh.s = 51, sh.k = 1;
   sh.dtype = DCONV1D_BF16; /* BF16: the pixel tiles for small layers (a 15 -> 1 head), the GEMM for wide ones */
   sh.c = 15;

@@ -309,10 +309,10 @@ int main(void) {
     CHECK_EQ_INT(strncmp(source, "nearest", 7) == 0, reach[i].lent);
     dconv1d_destroy(layer);
   }
-  layer = make("n1c24k1w3000s51d8", DCONV1D_F32, 1); /* C = 24: channel vectors, but the GEMM form */
+  layer = make("n1c24k1w3000s51d8", DCONV1D_F32, 1); /* C = 24, K = 1: no vector filled, the pixel tiles */
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_layer_config(layer, &config);
-  CHECK(config.wu_formulation == DCONV1D_WU_BATCH_WIDTH && config.bwd_weight.vector_channels == 1);
+  CHECK(config.wu_formulation == DCONV1D_WU_TAP_TILES && config.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
   dconv1d_destroy(layer);
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   CHECK_EQ_INT(dconv1d_create(&layer, &shape, &config), DCONV1D_OK);
