@@ -313,6 +313,16 @@ static void test_wu_reduction_default(void) {
     CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
     CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
   }
+  /* BF16 112 -> 24 (S = 17): 3 tap tiles share out unevenly over 2 owners, 6 K blocks evenly */
+  sh.c = 112, sh.k = 24, sh.w = 20032, sh.d = 2;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  if (dc_tap_tiles_supported(DCONV1D_BF16)) {
+    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+    CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
+  }
+  sh.s = 12, sh.w = 20022; /* 2 tiles of 6 taps: the taps */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  if (dc_tap_tiles_supported(DCONV1D_BF16)) CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
 }
 
 static void test_tap_tiles_config(void) {
