@@ -134,6 +134,9 @@ int main(void) {
   layer = make("n1c24k16w2400s51d8", DCONV1D_F32, 2);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
   dconv1d_destroy(layer);
+  layer = make("n1c56k16w2400s51d8", DCONV1D_F32, 2); /* 7 items for two threads: 0.875 of them busy */
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_DATA), "heuristic") == 0);
+  dconv1d_destroy(layer);
 
   /* blocks that split the row's K evenly but leave a ragged tail here give way to the default's:
    * K = 32 in blocks of 16 lends K = 48 its 16 (even) but not K = 40 (16 + 16 + 8) */
