@@ -367,11 +367,6 @@ static int wu_owners_split_filters(const dconv1d_shape *shape, const dconv1d_con
   return threads > 1 && dy_elements >= 4.0 * x_elements && extents[1] >= 2 * (int64_t)threads;
 }
 
-/* The share of the threads' time a loop of extent parts keeps busy (3 on 2 threads: 0.75). */
-static double share_out(int64_t extent, int threads) {
-  return (double)extent / (double)((int64_t)threads * dc_div_up(extent, threads));
-}
-
 /* Owners split the K blocks also where the taps' tiles share out unevenly
  * and the K blocks evenly: BF16 at 2 threads, pixel tiles of 4 filters,
  * against the taps split: 112 -> 24 (S = 17: 3 tiles, 6 K blocks) 70 -> 89 %
@@ -379,7 +374,7 @@ static double share_out(int64_t extent, int threads) {
 static int wu_owners_taps_uneven(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
   int64_t extents[DC_NEST_DIMS];
   dc_wu_nest_extents(shape, config, extents, NULL);
-  return threads > 1 && share_out(extents[0], threads) < 0.9 && share_out(extents[1], threads) >= 0.95;
+  return threads > 1 && dc_share_out(extents[0], threads) < 0.9 && dc_share_out(extents[1], threads) >= 0.95;
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {

@@ -14,6 +14,10 @@ static inline int64_t dc_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; 
 static inline int64_t dc_min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t dc_max(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t dc_round_up(int64_t a, int64_t b) { return dc_div_up(a, b) * b; }
+/* The share of the threads' time `items` equal work items keep busy (3 on 2 threads: 0.75). */
+static inline double dc_share_out(int64_t items, int threads) {
+  return (double)items / (double)dc_round_up(items, threads);
+}
 static inline size_t dc_esize(dconv1d_dtype dtype) { return dtype == DCONV1D_BF16 ? 2 : 4; }
 static inline size_t dc_align_up(size_t bytes) { return (bytes + DC_ALIGN - 1) / DC_ALIGN * DC_ALIGN; }
 

@@ -335,8 +335,7 @@ static double parallel_balance(const dconv1d_shape *s, const dconv1d_config *con
   else
     for (const char *letter = pc->loop_order; *letter; ++letter)
       if (isupper((unsigned char)*letter)) items *= loop_extent(s, config, pass, (char)tolower((unsigned char)*letter));
-  const int64_t per_thread = (items + threads - 1) / threads;
-  return (double)items / ((double)threads * (double)per_thread);
+  return dc_share_out(items, threads);
 }
 
 /* Whether this CPU runs pass's kernel under config in vectors: a row tuned
