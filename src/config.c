@@ -177,6 +177,9 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
 /* Share of the vector lanes a GEMM m of n uses (16 floats per vector). */
 static double lane_share(int64_t n) { return (double)n / (double)dc_round_up(n, 16); }
 
+/* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
+static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC_TAP_TILE_MAX_FILTERS)); }
+
 /* The weight pass vectorises along its channels where they fill a tenth
  * more of their lanes than the filters: K = 1 from C = 15 ran 3.8x faster
  * that way, K = 8 1.4x; C = K = 15 was even, and C = 64 with K = 16 0.83x
@@ -243,9 +246,15 @@ static int bf16_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * (S = 17) 1.00x (1.00x). Left out: more taps, where the GEMM amortises its
  * transposes and whole tap tiles pad S (32 -> 12, S = 33: 0.95x; 32 -> 8,
  * S = 33 1.03x; 48 -> 48 and C = K = 64, S = 51, 1.00-1.01x), and 64 or
- * more channels (64 -> 16 0.98x, 128 -> 32 0.96x, 96 -> 24 at S = 64 0.96x). */
+ * more channels (64 -> 16 0.98x, 128 -> 32 0.96x, 96 -> 24 at S = 64 0.96x).
+ * Nor where the tiles (3 taps for 7 or 8 filters) pad S by a tenth or more:
+ * at S = 13 (5 tiles, 15 taps) the GEMM along the channels ran 1.03-1.10x
+ * the tiles on 32 and 48 -> 20, 24 and 40 (d = 2; 32 -> 40 0.98x), at S = 9
+ * 0.89-0.96x, at S = 17 (18 taps) 0.92-1.01x. */
 static int wider_channel_tiles(const dconv1d_shape *shape) {
-  return shape->c <= 48 && lane_share(shape->c) >= 0.9 && shape->s <= 17;
+  const int64_t taps = dc_tap_tile_max_taps((int)tap_tile_filters(shape->k)), tiles = dc_div_up(shape->s, taps);
+  const double tap_fill = (double)shape->s / (double)(tiles * dc_div_up(shape->s, tiles));
+  return shape->c <= 48 && lane_share(shape->c) >= 0.9 && shape->s <= 17 && tap_fill >= 0.9;
 }
 
 /* The pixel tiles past prefers_pixel_tap_tiles' C * K * S bound, where few
@@ -320,9 +329,6 @@ int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block) {
   /* a 1 x 1 tile holds channels where the others hold taps */
   return pixel_tap_tile_filters(shape->k, shape->s > 1 ? shape->s : dc_min(c_block, shape->c));
 }
-
-/* Filters per channel-vector tap tile: all of K up to 8, else the most even split into tiles of at most 8. */
-static int64_t tap_tile_filters(int64_t k) { return dc_div_up(k, dc_div_up(k, DC_TAP_TILE_MAX_FILTERS)); }
 
 /* The weight pass's (tap, K block, C block) tiles under config. */
 static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config) {

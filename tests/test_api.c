@@ -372,7 +372,13 @@ static void test_tap_tiles_config(void) {
   sh.c = 40; /* lanes a sixth empty, and the filters' a quarter: the pixel tiles, not the channel tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
-  sh.c = 48, sh.k = 20, sh.s = 13; /* full channel vectors, K = 20: the channel tiles */
+  sh.c = 48, sh.k = 20, sh.s = 9; /* full channel vectors, K = 20: the channel tiles, 3 tiles of 3 taps */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  sh.s = 13; /* 5 tiles of 3 pad 13 taps to 15: the GEMM along the channels */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  sh.s = 17; /* 6 tiles of 3 for 17: the tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
   sh.s = 9;
