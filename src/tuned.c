@@ -238,19 +238,23 @@ static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, 
   }
 }
 
-/* A register-tile row lent to another out-channel count keeps its out block
+/* A register-tile row lent to another out-channel count, or a GEMM row
+ * whose kernel choose_vectors turned into the tiles, keeps its out block
  * only where that splits this shape's out channels into whole, even blocks:
  * a C = 15 row's 8 split the 12 channels of C = 12 <- K = 8 backward data
  * into 8 + 4, each block sweeping the input again (the default's single
- * block of 12 ran 1.04-1.05x it). The default's out block replaces it. */
-static void keep_whole_tile_groups(dconv1d_pass_config *pc, const dconv1d_pass_config *fallback,
+ * block of 12 ran 1.04-1.05x it); the N = 4 GEMM row's 8 of 15 channels,
+ * rounded up to tiles of 5, became blocks of 10 + 5 on 2 threads (BF16
+ * backward data at N = 2-64: 68 % of peak, the default 88-92 %). The
+ * default's out block replaces it. */
+static void keep_whole_tile_groups(dconv1d_pass_config *pc, const dconv1d_pass_config *fallback, int row_named_tiles,
                                    const dconv1d_shape *row_shape, const dconv1d_shape *shape, dconv1d_pass pass) {
   if (pass == DCONV1D_BWD_WEIGHT || pc->vector_channels != DCONV1D_CONV_PIXEL_TILES) return;
   const int fwd = pass == DCONV1D_FWD;
   const int64_t out_ch = fwd ? shape->k : shape->c, row_out_ch = fwd ? row_shape->k : row_shape->c;
   int64_t *out_block = fwd ? &pc->k_block : &pc->c_block;
   const int64_t block = dc_round_up(dc_min(*out_block, out_ch), dc_conv_tile_filters(out_ch));
-  if (row_out_ch != out_ch && block < out_ch && out_ch % block != 0)
+  if ((row_out_ch != out_ch || !row_named_tiles) && block < out_ch && out_ch % block != 0)
     *out_block = fwd ? fallback->k_block : fallback->c_block;
 }
 
@@ -279,10 +283,11 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
                       int same_shape_row) {
   dconv1d_pass_config pc = *pass_part((dconv1d_config *)&row->config, pass);
   if (!same_shape_row) { /* config holds the default here */
+    const int row_named_tiles = pc.vector_channels == DCONV1D_CONV_PIXEL_TILES;
     widen_whole_blocks(&pc, &row->shape);
     keep_even_splits(&pc, pass_part(config, pass), &row->shape, shape);
     choose_vectors(&pc, shape, pass);
-    keep_whole_tile_groups(&pc, pass_part(config, pass), &row->shape, shape, pass);
+    keep_whole_tile_groups(&pc, pass_part(config, pass), row_named_tiles, &row->shape, shape, pass);
     keep_panel_chunk(&pc, pass_part(config, pass), row->config.wu_formulation, &row->shape, shape, pass);
   }
   const dconv1d_config *rc = &row->config;

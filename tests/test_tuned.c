@@ -190,6 +190,19 @@ int main(void) {
               "bwd_weight:wb=256,kb=8,cb=15,chunk=2,vec=px,order=Skc,form=taps,reduce=owner\n");
   CHECK_EQ_INT(config_from("n1c12k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 12);
   CHECK_EQ_INT(config_from("n1c16k8w30008s9d1", DCONV1D_F32, 1, DCONV1D_BWD_DATA, "nearest").bwd_data.c_block, 8);
+  /* so does a GEMM row's, whose kernel the tiles replace on a shape of the same channels: the N = 4
+   * row's 8 of 15 channels, in tiles of 5, made blocks of 10 + 5 on 2 threads (its order splits the
+   * blocks, so with the default's single block the row keeps too few threads busy and is not lent) */
+  import_rows("n4c15k15w20400s51d8 bwd_data bf16 2 1 1 1 1 "
+              "fwd:wb=1280,kb=15,cb=16,chunk=6,in=panel,vec=tile,order=NWk "
+              "bwd_data:wb=48,kb=16,cb=8,chunk=64,in=panel,vec=px,order=nwK "
+              "bwd_weight:wb=256,kb=5,cb=15,chunk=4,vec=px,order=Skc,form=taps,reduce=owner\n");
+  if (dc_conv_tile_supported(DCONV1D_BF16)) {
+    config = config_from("n2c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_DATA, "heuristic");
+    CHECK_EQ_INT(config.bwd_data.vector_channels, DCONV1D_CONV_PIXEL_TILES);
+    config = config_from("n4c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_DATA, "tuned"); /* its own shape */
+    CHECK(config.bwd_data.vector_channels == 0 && config.bwd_data.c_block == 8);
+  }
   /* a channel tap-tile weight row lent to more channel vectors takes the default's width and chunk (its
    * 8 x 512 pixels hold three times the panel bytes at C = 48); to as many vectors (C = 16) it keeps them */
   import_rows("n1c15k15w60400s51d8 bwd_weight f32 1 1 1 1 1 "
