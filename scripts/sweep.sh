@@ -44,9 +44,7 @@ if ((tune)); then
     echo "== tuning the points of $f that $log lacks (${tune_budget} s per key)"
     build/tuner/dconv1d-tune --sweep "$f" "${threads[@]}" --budget "$tune_budget" --log "$log"
   done
-  logs=("$log")
-  for f in results/tuning/retune*.jsonl; do [ -f "$f" ] && logs+=("$f"); done # keys tuned again, in name order
-  build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "${logs[@]}"
+  scripts/emit_tuned_header.sh
   echo "== rebuilding with the regenerated src/tuned/dconv1d_tuned.h"
   ninja -C build >/dev/null
 fi

@@ -4,7 +4,7 @@
 # filter width, channels, filters, dilation, batch), every pass and dtype, at 1
 # and 2 threads, logging to results/tuning/, then rebuilds. The log resumes:
 # delete results/tuning/default.jsonl (and retune*.jsonl) to tune from scratch.
-# Rows in results/tuning/retune*.jsonl (keys tuned again, read in name order)
+# Rows in results/tuning/retune*.jsonl (keys tuned again, read in version order)
 # replace default.jsonl's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,5 @@ for threads in 1 2; do
   build/tuner/dconv1d-tune --threads "$threads" --strategy "${STRATEGY:-halving}" --budget "${BUDGET:-3}" \
     --log "$log" "${shapes[@]}"
 done
-logs=("$log")
-for f in results/tuning/retune*.jsonl; do [ -f "$f" ] && logs+=("$f"); done # keys tuned again, in name order
-build/tuner/dconv1d-tune --emit-header src/tuned/dconv1d_tuned.h "${logs[@]}"
+scripts/emit_tuned_header.sh
 ninja -C build
