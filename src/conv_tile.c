@@ -50,7 +50,7 @@ void dc_conv_tile_scalar(const dc_conv_tile_args *t) {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_CONV_TILE 1
-#define TILE_TARGET "avx512f,avx512bw,avx512vl,avx512bf16"
+#define TILE_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16"
 
 /* The pixels inside the tile of vector p (0xffff for a full one). */
 static inline __attribute__((always_inline, target(TILE_TARGET))) __mmask16 pixel_mask(int pixels, int p) {
@@ -72,13 +72,13 @@ static inline __attribute__((always_inline, target(TILE_TARGET))) __m256i round_
 
 /* The same in one instruction: vcvtneps2bf16 rounds to nearest even and
  * quiets NaN as dc_bf16_round does, but reads denormal inputs as zero, so
- * a vector holding one (only a denormal bias can put it there: vdpbf16ps
- * flushes its own) takes the exact path. The ten-instruction path alone
- * was a fifth of a 1 x 1 tile's work. */
+ * a vector holding one (a denormal bias, or a bias cancelling the sum:
+ * vdpbf16ps flushes its own) takes the exact path. The ten-instruction path
+ * alone was a fifth of a 1 x 1 tile's work; finding the denormals with two
+ * integer tests instead of vfpclassps, a tenth (C = K = 15, S = 1: 0.73 ->
+ * 0.81-0.84x oneDNN's forward, alternating processes). */
 static inline __attribute__((always_inline, target(TILE_TARGET))) __m256i round_to_bf16(__m512 v) {
-  const __m512i u = _mm512_castps_si512(v);
-  const __mmask16 denormal = _mm512_mask_test_epi32_mask(_mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7f800000)), u,
-                                                         _mm512_set1_epi32(0x007fffff));
+  const __mmask16 denormal = _mm512_fpclass_ps_mask(v, 0x20); /* 0x20: the denormal class */
   if (__builtin_expect(denormal != 0, 0)) return round_to_bf16_exact(v);
   return (__m256i)_mm512_cvtneps_pbh(v);
 }
@@ -217,7 +217,8 @@ int64_t dc_conv_tile_pixels(int64_t out_ch) { return 16 * dc_conv_tile_vectors((
 int dc_conv_tile_supported(dconv1d_dtype dtype) {
 #ifdef DC_HAVE_AVX512_CONV_TILE
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && (dtype != DCONV1D_BF16 || __builtin_cpu_supports("avx512bf16"));
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         (dtype != DCONV1D_BF16 || __builtin_cpu_supports("avx512bf16"));
 #else
   (void)dtype;
   return 0;

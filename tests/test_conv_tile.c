@@ -128,8 +128,9 @@ static int check_tile(const tile_case *c) {
 
 /* BF16 rounding, bit for bit: one channel pair, one tap, weights (1, 0), so
  * each output is bf16(x + bias) with the sum rounded once in FP32; x and the
- * bias span many magnitudes (ties to even included), and some biases are
- * denormal, which the one-instruction conversion would read as zero.
+ * bias span many magnitudes (ties to even included), some biases are
+ * denormal and some sums cancel to a denormal, which the one-instruction
+ * conversion would read as zero.
  * Returns the outputs that differ from dc_bf16_round, or -1 without AVX-512. */
 static int check_bf16_rounding_exact(int stride) {
   const int pixels = 16 * dc_conv_tile_vectors(stride);
@@ -149,6 +150,8 @@ static int check_bf16_rounding_exact(int stride) {
     if ((bias[k] & 0x7f80) == 0x7f80) bias[k] &= 0xbfff;
     if (k % 2) bias[k] = (uint16_t)((bias[k] & 0x807f) | 0x0001); /* denormal */
   }
+  bias[0] = 0x8080; /* -2^-126: with x = 2^-126 (1 + 2^-7) the sum cancels to the denormal 2^-133 */
+  for (int i = 5; i < pixels; i += 11) in[2 * i] = 0x0081;
   dc_conv_tile_args tile = {.out = out,
                             .out_ld = pixels,
                             .in = in,
