@@ -194,7 +194,8 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
 static void relayout_tile_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
   const int64_t taps = p->taps, filters = p->tile_filters, rows = dc_round_up(p->out_ch, filters);
   const int bf16 = p->dtype == DCONV1D_BF16;
-  const int64_t slots = slot_rows(p), step = filters * (bf16 ? 2 : 1); /* elements from one tap to the next */
+  const int64_t slots = slot_rows(p), step = filters * (bf16 ? 2 : 1);     /* elements from one tap to the next */
+  const int64_t from = flip_taps ? taps - 1 : 0, dir = flip_taps ? -1 : 1; /* backward data reads wt's taps backwards */
   /* threads split whole (filter group, slot row) blocks: split by filter, two threads wrote one cache line */
 #pragma omp for collapse(2) schedule(static)
   for (int64_t group = 0; group < rows / filters; ++group)
@@ -204,9 +205,8 @@ static void relayout_tile_weights(const dc_conv_plan *p, const void *wt, int fli
           const int64_t r = bf16 ? 2 * j + half : j;
           const int64_t first = ((group * slots + j) * taps * filters + o % filters) * (bf16 ? 2 : 1) + half;
           const int inside = o < p->out_ch && r < p->in_ch;
-          /* wt's row of (o, r): forward [o][r][s], backward data [r][o][s] read from its last tap */
+          /* wt's row of (o, r): forward [o][r][s], backward data [r][o][s] */
           const int64_t row = inside ? (flip_taps ? r * p->out_ch + o : o * p->in_ch + r) * taps : 0;
-          const int64_t from = flip_taps ? taps - 1 : 0, dir = flip_taps ? -1 : 1;
           if (bf16) {
             uint16_t *dst = (uint16_t *)p->weights + first;
             const uint16_t *src = (const uint16_t *)wt + row + from;
