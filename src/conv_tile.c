@@ -31,7 +31,7 @@ void dc_conv_tile_scalar(const dc_conv_tile_args *t) {
       float sum = t->accumulate && !bf16 ? ((const float *)t->out)[k * t->out_ld + i] : 0.0f;
       for (int64_t r = 0; r < t->channels; ++r)
         for (int64_t s = 0; s < t->taps; ++s)
-          sum += slot_dot(weights + 4 * ((r * t->taps + s) * t->filter_stride + k),
+          sum += slot_dot(weights + 4 * (r * t->weight_ld + s * t->filter_stride + k),
                           in + 4 * (r * t->in_ld + s * t->dilation + i), t->dtype);
       float v = sum;
       if (t->partial && !bf16) {
@@ -100,7 +100,7 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
                                  : _mm512_setzero_ps();
   const int64_t taps = t->taps, dilation = t->dilation, filter_stride = t->filter_stride;
   for (int64_t r = 0; r < t->channels; ++r) {
-    const float *row = (const float *)t->in + r * t->in_ld, *w = (const float *)t->weights + r * taps * filter_stride;
+    const float *row = (const float *)t->in + r * t->in_ld, *w = (const float *)t->weights + r * t->weight_ld;
     for (int64_t s = 0; s < taps; ++s, row += dilation, w += filter_stride) {
       __m512 x[DC_CONV_TILE_MAX_VECTORS];
 #pragma GCC unroll 12

@@ -296,7 +296,7 @@ int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU l
 int dc_tap_tiles_supported(dconv1d_dtype dtype);
 /* The conv passes' register tile along the pixels (conv_tile.c, vec=tile):
  * out[k*out_ld + i] = relu?(bias[k] + sum_{r < channels, s < taps}
- * weights[(r*taps + s)*filter_stride + k] . in[r*in_ld + s*dilation + i]) for
+ * weights[r*weight_ld + s*filter_stride + k] . in[r*in_ld + s*dilation + i]) for
  * k < filters <= filter_stride, i < pixels <= 16 * dc_conv_tile_vectors(filter_stride).
  * in and weights are in 4-byte slots: an FP32 value, or for BF16 a VNNI pair of
  * neighbouring channels (r counts pairs; "." is the pair's dot product); out
@@ -305,12 +305,13 @@ int dc_tap_tiles_supported(dconv1d_dtype dtype);
 #define DC_CONV_TILE_MAX_VECTORS 12
 #define DC_CONV_TILE_ACCUMULATORS 24
 typedef struct dc_conv_tile_args {
-  void *out;      /* filter 0, pixel 0 */
-  int64_t out_ld; /* elements between filter rows */
-  const void *in; /* slot row 0, the first pixel of tap 0 */
-  int64_t in_ld;  /* slots between rows */
-  int64_t dilation, channels, taps;
-  const void *weights; /* [row][tap][filter_stride] slots */
+  void *out;                        /* filter 0, pixel 0 */
+  int64_t out_ld;                   /* elements between filter rows */
+  const void *in;                   /* slot row 0, the first pixel of tap 0 */
+  int64_t in_ld;                    /* slots between rows */
+  int64_t dilation, channels, taps; /* taps: those this call runs, from in's and weights' first */
+  const void *weights;              /* [row][tap][filter_stride] slots, at the first tap run */
+  int64_t weight_ld;                /* slots between weight rows: all the filter's taps x filter_stride */
   int64_t filter_stride;
   const void *bias; /* NULL or filter 0's */
   int filters, pixels, relu;

@@ -26,6 +26,7 @@ static float *random_floats(int64_t count) {
 typedef struct {
   int stride, filters, pixels, channels, taps, dilation, bias, relu, nan, vector;
   int split; /* FP32: the channels reduced in two calls, the first storing raw sums, the second adding to them */
+  int first_tap, tap_count; /* the tile runs taps [first_tap, first_tap + tap_count) of the weights' taps */
   dconv1d_dtype dtype;
 } tile_case;
 
@@ -77,12 +78,13 @@ static int check_tile(const tile_case *c) {
   memcpy(before, out, esize * (size_t)out_count);
   dc_conv_tile_args tile = {.out = out,
                             .out_ld = out_ld,
-                            .in = in,
+                            .in = in + 4 * c->first_tap * c->dilation,
                             .in_ld = in_ld,
                             .dilation = c->dilation,
                             .channels = c->channels,
-                            .taps = c->taps,
-                            .weights = weights,
+                            .taps = c->tap_count,
+                            .weights = weights + 4 * c->first_tap * c->stride,
+                            .weight_ld = c->taps * c->stride,
                             .filter_stride = c->stride,
                             .bias = c->bias ? bias : NULL,
                             .filters = c->filters,
@@ -94,7 +96,7 @@ static int check_tile(const tile_case *c) {
     dc_conv_tile_args rest = tile;
     tile.channels = 1, tile.partial = 1;
     rest.channels = c->channels - 1, rest.accumulate = 1;
-    rest.in = in + 4 * in_ld, rest.weights = weights + 4 * c->taps * c->stride;
+    rest.in = (const char *)tile.in + 4 * in_ld, rest.weights = (const char *)tile.weights + 4 * c->taps * c->stride;
     wrong = run_tile(&tile, c->vector);
     if (wrong == 0) wrong = run_tile(&rest, c->vector);
   } else {
@@ -108,7 +110,7 @@ static int check_tile(const tile_case *c) {
     }
     double sum = c->bias ? bias_f[k] : 0.0, size = fabs(sum);
     for (int64_t r = 0; r < c->channels; ++r)
-      for (int64_t s = 0; s < c->taps; ++s)
+      for (int64_t s = c->first_tap; s < c->first_tap + c->tap_count; ++s)
         for (int half = 0; half < per_slot; ++half) {
           const double term = (double)w_f[((r * c->taps + s) * c->stride + k) * per_slot + half] *
                               in_f[(r * in_ld + s * c->dilation + q) * per_slot + half];
@@ -160,6 +162,7 @@ static int check_bf16_rounding_exact(int stride) {
                             .channels = 1,
                             .taps = 1,
                             .weights = weights,
+                            .weight_ld = stride,
                             .filter_stride = stride,
                             .bias = bias,
                             .filters = stride,
@@ -192,6 +195,8 @@ int main(void) {
                                  .pixels = pixel_counts[pc],
                                  .channels = 1 + 2 * (variant & 1),
                                  .taps = variant & 2 ? 4 : 1,
+                                 .first_tap = variant == 7, /* taps 1-3 of 4; variant 2: taps 0-2 */
+                                 .tap_count = variant & 2 ? 4 - (variant == 7 || variant == 2) : 1,
                                  .dilation = variant & 4 ? 3 : 1,
                                  .bias = variant != 3,
                                  .relu = variant % 3 == 0,
