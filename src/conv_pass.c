@@ -66,9 +66,6 @@ static int64_t panel_leading_dim(int64_t pixels) {
   return ld;
 }
 
-/* The register tiles' 4-byte input slot rows: FP32 channels, or BF16 VNNI channel pairs. */
-static int64_t slot_rows(const dc_conv_plan *p) { return p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch; }
-
 static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                          const dconv1d_pass_config *config) {
   int64_t q = dconv1d_out_width(shape), span = (shape->s - 1) * shape->d;
@@ -114,9 +111,10 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
     plan->vector_channels = plan->direct_output = 0;
     plan->tile_filters = dc_conv_tile_filters(plan->out_ch);
     plan->tile_kernel = dc_conv_tile_kernel((int)plan->tile_filters, shape->dtype);
-    plan->tile_slots = dc_conv_tile_slots(slot_rows(plan), plan->taps, plan->out_ch, shape->dtype);
+    plan->tile_slots = dc_conv_tile_slots(dc_conv_slot_rows(plan), plan->taps, plan->out_ch, shape->dtype);
     plan->out_block = dc_round_up(plan->out_block, plan->tile_filters);
     plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
+    dc_tile_weights_plan(plan);
   }
 }
 
@@ -188,45 +186,12 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   return DCONV1D_OK;
 }
 
-/* The register tiles' weights, [o / tile_filters][r][s][o % tile_filters]
- * (zero past out_ch) in 4-byte slots, from wt as below; BF16 slots pair
- * channels r = 2j, 2j + 1 (the odd one zero past in_ch), as the panel does.
- * One (o, r) row of wt at a time, its taps a stride apart: an index
- * computed per element cost 18 % of a W = 1,000 forward pass (perf). */
-static void relayout_tile_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
-  const int64_t taps = p->taps, filters = p->tile_filters, rows = dc_round_up(p->out_ch, filters);
-  const int bf16 = p->dtype == DCONV1D_BF16;
-  const int64_t slots = slot_rows(p), step = filters * (bf16 ? 2 : 1);     /* elements from one tap to the next */
-  const int64_t from = flip_taps ? taps - 1 : 0, dir = flip_taps ? -1 : 1; /* backward data reads wt's taps backwards */
-  /* threads split whole (filter group, slot row) blocks: split by filter, two threads wrote one cache line */
-#pragma omp for collapse(2) schedule(static)
-  for (int64_t group = 0; group < rows / filters; ++group)
-    for (int64_t j = 0; j < slots; ++j)
-      for (int64_t o = group * filters; o < (group + 1) * filters; ++o)
-        for (int half = 0; half <= bf16; ++half) {
-          const int64_t r = bf16 ? 2 * j + half : j;
-          const int64_t first = ((group * slots + j) * taps * filters + o % filters) * (bf16 ? 2 : 1) + half;
-          const int inside = o < p->out_ch && r < p->in_ch;
-          /* wt's row of (o, r): forward [o][r][s], backward data [r][o][s] */
-          const int64_t row = inside ? (flip_taps ? r * p->out_ch + o : o * p->in_ch + r) * taps : 0;
-          if (bf16) {
-            uint16_t *dst = (uint16_t *)p->weights + first;
-            const uint16_t *src = (const uint16_t *)wt + row + from;
-            for (int64_t s = 0; s < taps; ++s) dst[s * step] = inside ? src[s * dir] : 0;
-          } else {
-            float *dst = (float *)p->weights + first;
-            const float *src = (const float *)wt + row + from;
-            for (int64_t s = 0; s < taps; ++s) dst[s * step] = inside ? src[s * dir] : 0.0f;
-          }
-        }
-}
-
 /* B[s][o][r] (A[s][r][o] when vectorised along the channels) from wt:
  * forward wt is [o][r][s]; backward data wt is [r][o][s] read with the taps
  * flipped. BF16 pads r up to even with zeros. */
 static void relayout_weights(const dc_conv_plan *p, const void *wt, int flip_taps) {
   if (p->pixel_tiles) {
-    relayout_tile_weights(p, wt, flip_taps);
+    dc_tile_weights_relayout(p, wt, flip_taps);
     return;
   }
   int64_t taps = p->taps;
@@ -363,7 +328,7 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
   const dc_conv_plan *p = ctx->plan;
   const size_t esize = dc_esize(p->dtype);
   const int64_t filters = p->tile_filters, pixels = 16 * dc_conv_tile_vectors((int)filters);
-  const int64_t slots = slot_rows(p);
+  const int64_t slots = dc_conv_slot_rows(p);
   dc_conv_tile_args tile = {.out_ld = p->out_width,
                             .in_ld = input_ld,
                             .dilation = p->dilation,

@@ -98,6 +98,8 @@ static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
 
 struct dc_conv_tile_args; /* conv_tile.c's arguments, below */
 
+#define DC_CONV_TILE_MAX_FILTERS 8 /* filters in one register tile (conv_tile.c) */
+
 /* Forward and backward-data are the same computation, a "conv pass":
  *   out[i][o][q] = sum_s sum_r in[i][r][q + s*dilation - offset] * B[s][o][r]
  * read as zero outside [0, in_width). Forward: in = x, r = c, o = k,
@@ -122,9 +124,14 @@ typedef struct {
                        * dc_conv_tile_slots says so; the calls then add up in the output) */
   /* [width is tail][out block is tail][in block is tail][input read in place][beta] */
   dc_brgemm kernels[2][2][2][2][2];
-  void *weights;     /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
-                      * pixel_tiles [out_ch / tile_filters, rounded up][in_ch][taps][tile_filters] */
-  size_t weights_at; /* its arena offset */
+  /* pixel_tiles: tile_weights.c's transpose tables, built once: output vector m of a block's 16 taps takes
+   * slot e from tap weight_perm[m][e] of the filters whose bits weight_pick[m][filter] hold e */
+  int32_t weight_perm[DC_CONV_TILE_MAX_FILTERS][16];
+  uint16_t weight_pick[DC_CONV_TILE_MAX_FILTERS][DC_CONV_TILE_MAX_FILTERS];
+  int weights_vector; /* pixel_tiles: the relayout runs in AVX-512 */
+  void *weights;      /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
+                       * pixel_tiles [out_ch / tile_filters, rounded up][in_ch][taps][tile_filters] */
+  size_t weights_at;  /* its arena offset */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
 
@@ -301,7 +308,6 @@ int dc_tap_tiles_supported(dconv1d_dtype dtype);
  * in and weights are in 4-byte slots: an FP32 value, or for BF16 a VNNI pair of
  * neighbouring channels (r counts pairs; "." is the pair's dot product); out
  * and bias hold dtype. filter_stride is the instance's filter count: 1-6 or 8. */
-#define DC_CONV_TILE_MAX_FILTERS 8
 #define DC_CONV_TILE_MAX_VECTORS 12
 #define DC_CONV_TILE_ACCUMULATORS 24
 typedef struct dc_conv_tile_args {
@@ -333,6 +339,19 @@ typedef void (*dc_conv_tile_fn)(const dc_conv_tile_args *tile);
  * 1 <= filters <= filter_stride and 1 <= pixels <= dc_conv_tile_pixels. */
 dc_conv_tile_fn dc_conv_tile_kernel(int filter_stride, dconv1d_dtype dtype);
 int dc_conv_tile_supported(dconv1d_dtype dtype); /* whether this CPU runs the tiles of dtype in vectors */
+/* The register tiles' 4-byte input slot rows: FP32 channels, or BF16 VNNI channel pairs. */
+static inline int64_t dc_conv_slot_rows(const dc_conv_plan *p) {
+  return p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch;
+}
+/* The register tiles' weights (tile_weights.c): plan->weights, [o / tile_filters][slot row][s][o % tile_filters],
+ * from wt (forward [o][r][s]; flip_taps, backward data: [r][o][s] with the taps reversed). _plan builds its
+ * tables once; _relayout runs inside a parallel region, its threads splitting the (filter group, slot row)
+ * blocks; _block is one block, vector: in AVX-512 (only where dc_tile_weights_vector_supported). */
+void dc_tile_weights_plan(dc_conv_plan *plan);
+void dc_tile_weights_relayout(const dc_conv_plan *plan, const void *wt, int flip_taps);
+void dc_tile_weights_block(const dc_conv_plan *plan, const void *wt, int flip_taps, int64_t group, int64_t slot_row,
+                           int vector);
+int dc_tile_weights_vector_supported(void);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
