@@ -132,6 +132,8 @@ typedef struct {
   void *weights;      /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
                        * pixel_tiles [out_ch / tile_filters, rounded up][in_ch][taps][tile_filters] */
   size_t weights_at;  /* its arena offset */
+  size_t thread_weights_at; /* 0: the threads share weights; else each relays out its own copy, this far into
+                             * its scratch (pixel_tiles) */
   size_t thread_scratch_bytes;
 } dc_conv_plan;
 
@@ -343,14 +345,15 @@ int dc_conv_tile_supported(dconv1d_dtype dtype); /* whether this CPU runs the ti
 static inline int64_t dc_conv_slot_rows(const dc_conv_plan *p) {
   return p->dtype == DCONV1D_BF16 ? p->in_ch_padded / 2 : p->in_ch;
 }
-/* The register tiles' weights (tile_weights.c): plan->weights, [o / tile_filters][slot row][s][o % tile_filters],
+/* The register tiles' weights (tile_weights.c): weights, [o / tile_filters][slot row][s][o % tile_filters],
  * from wt (forward [o][r][s]; flip_taps, backward data: [r][o][s] with the taps reversed). _plan builds its
  * tables once; _relayout runs inside a parallel region, its threads splitting the (filter group, slot row)
- * blocks; _block is one block, vector: in AVX-512 (only where dc_tile_weights_vector_supported). */
+ * blocks (split) or each writing all of them; _block is one block, vector: in AVX-512 (only where
+ * dc_tile_weights_vector_supported). */
 void dc_tile_weights_plan(dc_conv_plan *plan);
-void dc_tile_weights_relayout(const dc_conv_plan *plan, const void *wt, int flip_taps);
+void dc_tile_weights_relayout(const dc_conv_plan *plan, const void *wt, int flip_taps, void *weights, int split);
 void dc_tile_weights_block(const dc_conv_plan *plan, const void *wt, int flip_taps, int64_t group, int64_t slot_row,
-                           int vector);
+                           int vector, void *weights);
 int dc_tile_weights_vector_supported(void);
 /* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);

@@ -32,7 +32,8 @@ static int64_t wt_row(const dc_conv_plan *p, int64_t o, int64_t r, int flip_taps
   return (flip_taps ? r * p->out_ch + o : o * p->in_ch + r) * p->taps;
 }
 
-static void block_scalar(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, int64_t j) {
+static void block_scalar(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, int64_t j,
+                         void *weights) {
   const int64_t taps = p->taps, filters = p->tile_filters, slots = dc_conv_slot_rows(p);
   const int bf16 = p->dtype == DCONV1D_BF16;
   const int64_t step = filters * (bf16 ? 2 : 1); /* elements from one tap to the next */
@@ -44,11 +45,11 @@ static void block_scalar(const dc_conv_plan *p, const void *wt, int flip_taps, i
       const int inside = o < p->out_ch && r < p->in_ch;
       const int64_t row = inside ? wt_row(p, o, r, flip_taps) : 0;
       if (bf16) {
-        uint16_t *dst = (uint16_t *)p->weights + first;
+        uint16_t *dst = (uint16_t *)weights + first;
         const uint16_t *src = (const uint16_t *)wt + row + from;
         for (int64_t s = 0; s < taps; ++s) dst[s * step] = inside ? src[s * dir] : 0;
       } else {
-        float *dst = (float *)p->weights + first;
+        float *dst = (float *)weights + first;
         const float *src = (const float *)wt + row + from;
         for (int64_t s = 0; s < taps; ++s) dst[s * step] = inside ? src[s * dir] : 0.0f;
       }
@@ -96,10 +97,12 @@ load_slots(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t o, int6
 }
 
 /* FILTERS: the plan's tile_filters, a constant so that the block's rows stay in registers. */
-static inline __attribute__((always_inline, target(WEIGHTS_TARGET))) void
-block_body(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, int64_t j, const int FILTERS) {
+static inline __attribute__((always_inline, target(WEIGHTS_TARGET))) void block_body(const dc_conv_plan *p,
+                                                                                     const void *wt, int flip_taps,
+                                                                                     int64_t group, int64_t j,
+                                                                                     void *weights, const int FILTERS) {
   const int64_t taps = p->taps, slots = dc_conv_slot_rows(p);
-  int32_t *dst = (int32_t *)p->weights + (group * slots + j) * taps * FILTERS;
+  int32_t *dst = (int32_t *)weights + (group * slots + j) * taps * FILTERS;
   __m512i perm[DC_CONV_TILE_MAX_FILTERS], row[DC_CONV_TILE_MAX_FILTERS];
 #pragma GCC unroll 8
   for (int m = 0; m < FILTERS; ++m) perm[m] = _mm512_loadu_si512(p->weight_perm[m]);
@@ -121,31 +124,31 @@ block_body(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, 
 }
 
 static __attribute__((target(WEIGHTS_TARGET))) void block_avx512(const dc_conv_plan *p, const void *wt, int flip_taps,
-                                                                 int64_t group, int64_t j) {
+                                                                 int64_t group, int64_t j, void *weights) {
   switch (p->tile_filters) { /* the instances conv_tile.c has */
   case 1:
-    block_body(p, wt, flip_taps, group, j, 1);
+    block_body(p, wt, flip_taps, group, j, weights, 1);
     break;
   case 2:
-    block_body(p, wt, flip_taps, group, j, 2);
+    block_body(p, wt, flip_taps, group, j, weights, 2);
     break;
   case 3:
-    block_body(p, wt, flip_taps, group, j, 3);
+    block_body(p, wt, flip_taps, group, j, weights, 3);
     break;
   case 4:
-    block_body(p, wt, flip_taps, group, j, 4);
+    block_body(p, wt, flip_taps, group, j, weights, 4);
     break;
   case 5:
-    block_body(p, wt, flip_taps, group, j, 5);
+    block_body(p, wt, flip_taps, group, j, weights, 5);
     break;
   case 6:
-    block_body(p, wt, flip_taps, group, j, 6);
+    block_body(p, wt, flip_taps, group, j, weights, 6);
     break;
   case 7:
-    block_body(p, wt, flip_taps, group, j, 7);
+    block_body(p, wt, flip_taps, group, j, weights, 7);
     break;
   default:
-    block_body(p, wt, flip_taps, group, j, 8);
+    block_body(p, wt, flip_taps, group, j, weights, 8);
     break;
   }
 }
@@ -159,21 +162,27 @@ int dc_tile_weights_vector_supported(void) {
 #endif
 }
 
-void dc_tile_weights_block(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, int64_t j, int vector) {
+void dc_tile_weights_block(const dc_conv_plan *p, const void *wt, int flip_taps, int64_t group, int64_t j, int vector,
+                           void *weights) {
 #ifdef DC_HAVE_AVX512_TILE_WEIGHTS
   if (vector) {
-    block_avx512(p, wt, flip_taps, group, j);
+    block_avx512(p, wt, flip_taps, group, j, weights);
     return;
   }
 #endif
   (void)vector;
-  block_scalar(p, wt, flip_taps, group, j);
+  block_scalar(p, wt, flip_taps, group, j, weights);
 }
 
-void dc_tile_weights_relayout(const dc_conv_plan *p, const void *wt, int flip_taps) {
+void dc_tile_weights_relayout(const dc_conv_plan *p, const void *wt, int flip_taps, void *weights, int split) {
   const int64_t groups = dc_div_up(p->out_ch, p->tile_filters), slots = dc_conv_slot_rows(p);
+  if (!split) {
+    for (int64_t group = 0; group < groups; ++group)
+      for (int64_t j = 0; j < slots; ++j) dc_tile_weights_block(p, wt, flip_taps, group, j, p->weights_vector, weights);
+    return;
+  }
   /* threads split whole (filter group, slot row) blocks: split by filter, two threads wrote one cache line */
 #pragma omp for collapse(2) schedule(static)
   for (int64_t group = 0; group < groups; ++group)
-    for (int64_t j = 0; j < slots; ++j) dc_tile_weights_block(p, wt, flip_taps, group, j, p->weights_vector);
+    for (int64_t j = 0; j < slots; ++j) dc_tile_weights_block(p, wt, flip_taps, group, j, p->weights_vector, weights);
 }

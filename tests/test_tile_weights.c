@@ -79,14 +79,15 @@ static int check_blocks(weights_case *c, int flip_taps, int vector) {
   dc_conv_plan *p = &c->plan;
   memset(p->weights, 0xab, c->bytes + GUARD);
   for (int64_t group = 0; group < dc_div_up(p->out_ch, p->tile_filters); ++group)
-    for (int64_t j = 0; j < dc_conv_slot_rows(p); ++j) dc_tile_weights_block(p, c->wt, flip_taps, group, j, vector);
+    for (int64_t j = 0; j < dc_conv_slot_rows(p); ++j)
+      dc_tile_weights_block(p, c->wt, flip_taps, group, j, vector, p->weights);
   return count_wrong(c, flip_taps);
 }
 
 static int check_threads(weights_case *c, int flip_taps) {
   memset(c->plan.weights, 0xab, c->bytes + GUARD);
 #pragma omp parallel num_threads(3)
-  dc_tile_weights_relayout(&c->plan, c->wt, flip_taps);
+  dc_tile_weights_relayout(&c->plan, c->wt, flip_taps, c->plan.weights, 1);
   return count_wrong(c, flip_taps);
 }
 
