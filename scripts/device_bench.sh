@@ -11,7 +11,8 @@
 # machine's torch and runs the AtacWorks training benchmark at N = 16 with 16
 # threads (torch.nn.Conv1d there uses that torch's own oneDNN). Results go
 # to $OUT (default /tmp/device-out): two sweep CSVs, the training CSV (each
-# with its provenance), device.log and the figure as one tar.
+# with its provenance), device.log and the figure as one tar. TRAINING=0 runs
+# the sweeps only.
 set -uo pipefail
 carry=$PWD/${CARRY:-.devcarry}
 out=${OUT:-/tmp/device-out}
@@ -51,7 +52,8 @@ for sweep in baseline16 atacworks16; do
     "/tmp/$sweep.sweep" 2>&1 | tee -a "$out/device.log"
 done
 
-# 2. the PyTorch binding against this machine's torch, and the training benchmark
+# 2. the PyTorch binding against this machine's torch, and the training benchmark (TRAINING=0: skipped)
+[ "${TRAINING:-1}" = 0 ] && exit 0
 python3 - <<'EOF' >/tmp/torch_flags || exit 1
 import torch, torch.utils.cpp_extension as ext
 print(" ".join("-I" + p for p in ext.include_paths()), " ".join("-L" + p + " -Wl,-rpath," + p for p in ext.library_paths()),
