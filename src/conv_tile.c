@@ -143,18 +143,48 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
   }
 }
 
+/* A tile short of pixels (a row's last) runs only the vectors it needs: with
+ * all of them, the 24 pixels left of a 600-pixel row cost a whole 64-pixel
+ * tile, a sixteenth of that row's work. */
+#define REST_CASE(v)                                                                                                   \
+  case v:                                                                                                              \
+    if ((v) < VECTORS) {                                                                                               \
+      conv_tile_body(t, FILTERS, (v) < VECTORS ? (v) : VECTORS, 0, BF16);                                              \
+      return;                                                                                                          \
+    }                                                                                                                  \
+    break;
+static inline __attribute__((always_inline, target(TILE_TARGET))) void
+conv_tile_rest(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS, const int BF16) {
+  switch ((t->pixels + 15) / 16) {
+    REST_CASE(1)
+    REST_CASE(2)
+    REST_CASE(3)
+    REST_CASE(4)
+    REST_CASE(5)
+    REST_CASE(6)
+    REST_CASE(7)
+    REST_CASE(8)
+    REST_CASE(9)
+    REST_CASE(10)
+    REST_CASE(11)
+  default:
+    break;
+  }
+  conv_tile_body(t, FILTERS, VECTORS, 0, BF16);
+}
+
 #define CONV_TILE(F, V)                                                                                                \
   static __attribute__((target(TILE_TARGET))) void conv_tile_##F##_##V(const dc_conv_tile_args *t) {                   \
     if (t->pixels == 16 * (V))                                                                                         \
       conv_tile_body(t, F, V, 1, 0);                                                                                   \
     else                                                                                                               \
-      conv_tile_body(t, F, V, 0, 0);                                                                                   \
+      conv_tile_rest(t, F, V, 0);                                                                                      \
   }                                                                                                                    \
   static __attribute__((target(TILE_TARGET))) void conv_tile_bf16_##F##_##V(const dc_conv_tile_args *t) {              \
     if (t->pixels == 16 * (V))                                                                                         \
       conv_tile_body(t, F, V, 1, 1);                                                                                   \
     else                                                                                                               \
-      conv_tile_body(t, F, V, 0, 1);                                                                                   \
+      conv_tile_rest(t, F, V, 1);                                                                                      \
   }
 CONV_TILE(1, 12)
 CONV_TILE(2, 6)

@@ -185,7 +185,9 @@ int main(void) {
   for (size_t st = 0; st < sizeof strides / sizeof *strides; ++st) {
     const int stride = strides[st], vectors = dc_conv_tile_vectors(stride);
     CHECK(vectors >= 1 && stride * vectors <= DC_CONV_TILE_ACCUMULATORS && vectors <= DC_CONV_TILE_MAX_VECTORS);
-    const int pixel_counts[] = {1, 5, 16, 17, 16 * vectors - 1, 16 * vectors};
+    /* 1 to all vectors: a tile short of pixels runs an instance with only the vectors it needs */
+    const int pixel_counts[] = {1,           5, 16, 17, 16 * (vectors / 2) + 3, 16 * (vectors - 1), 16 * vectors - 1,
+                                16 * vectors};
     for (int combo = 0; combo < 4; ++combo) /* scalar and vector, FP32 and BF16 */
       for (int filters = 1; filters <= stride; ++filters)
         for (size_t pc = 0; pc < sizeof pixel_counts / sizeof *pixel_counts; ++pc)
