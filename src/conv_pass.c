@@ -174,7 +174,7 @@ static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
 static const size_t thread_weights_max = 64 * 1024;
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
-                                 const dconv1d_pass_config *config, dc_arena_layout *arena) {
+                                 const dconv1d_pass_config *config, int threads, dc_arena_layout *arena) {
   char why[128];
   memset(plan, 0, sizeof *plan);
   set_geometry(plan, shape, pass, config);
@@ -189,7 +189,7 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   const size_t weight_bytes = dc_bytes(plan->taps, weight_rows * plan->in_ch_padded, (int64_t)dc_esize(plan->dtype));
   plan->thread_scratch_bytes = dc_align_up(dc_bytes(panel_bytes(plan), 1, 1) +
                                            dc_bytes(plan->width_block, plan->out_block, (int64_t)sizeof(float)));
-  if (plan->pixel_tiles && shape->threads > 1 && weight_bytes <= thread_weights_max) {
+  if (plan->pixel_tiles && threads > 1 && weight_bytes <= thread_weights_max) {
     plan->thread_weights_at = plan->thread_scratch_bytes;
     plan->thread_scratch_bytes += dc_align_up(weight_bytes);
   } else {

@@ -188,7 +188,7 @@ struct dconv1d_layer {
 };
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
-                                 const dconv1d_pass_config *config, dc_arena_layout *arena);
+                                 const dconv1d_pass_config *config, int threads, dc_arena_layout *arena);
 /* Sets a conv pass's vectors (along the channels where the out block fills
  * whole vectors, FP32) and the width block, chunk and input reading that go
  * with that kernel; keeps the channel blocks and loop order. Returns

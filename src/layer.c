@@ -24,9 +24,10 @@ static char *arena_alloc(size_t bytes) {
 static dconv1d_status plan_layer(dconv1d_layer *layer) {
   dconv1d_status status;
   dc_arena_layout arena = {0};
-  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd, &arena)) != DCONV1D_OK ||
-      (status = dc_conv_plan_init(&layer->bwd_data, &layer->shape, DCONV1D_BWD_DATA, &layer->config.bwd_data,
+  if ((status = dc_conv_plan_init(&layer->fwd, &layer->shape, DCONV1D_FWD, &layer->config.fwd, layer->threads,
                                   &arena)) != DCONV1D_OK ||
+      (status = dc_conv_plan_init(&layer->bwd_data, &layer->shape, DCONV1D_BWD_DATA, &layer->config.bwd_data,
+                                  layer->threads, &arena)) != DCONV1D_OK ||
       (status = dc_wu_plan_init(&layer->wu, &layer->shape, &layer->config, layer->threads, &arena)) != DCONV1D_OK)
     return status;
   size_t stride = layer->fwd.thread_scratch_bytes > layer->bwd_data.thread_scratch_bytes
