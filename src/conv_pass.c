@@ -66,6 +66,19 @@ static int64_t panel_leading_dim(int64_t pixels) {
   return ld;
 }
 
+/* The width block and what follows from it: the blocks, the panel's chunk of them and its rows. */
+static void set_width_block(dc_conv_plan *plan, int64_t width_block, int64_t config_chunk_blocks) {
+  const int64_t span = (plan->taps - 1) * plan->dilation;
+  plan->width_block = width_block;
+  plan->width_blocks = dc_div_up(plan->out_width, width_block);
+  plan->chunk_blocks = config_chunk_blocks > 0 ? dc_min(config_chunk_blocks, plan->width_blocks) : plan->width_blocks;
+  int64_t pixels;
+  if (__builtin_mul_overflow(plan->chunk_blocks, plan->width_block, &pixels) ||
+      __builtin_add_overflow(pixels, span, &pixels))
+    pixels = INT64_MAX;
+  plan->panel_ld = panel_leading_dim(pixels);
+}
+
 static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
                          const dconv1d_pass_config *config) {
   int64_t q = dconv1d_out_width(shape), span = (shape->s - 1) * shape->d;
@@ -88,15 +101,9 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   }
   plan->out_block = dc_min(fwd ? config->k_block : config->c_block, plan->out_ch);
   plan->in_block = dc_min(fwd ? config->c_block : config->k_block, plan->in_ch_padded);
-  plan->width_blocks = dc_div_up(plan->out_width, plan->width_block);
   plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   plan->in_blocks = dc_div_up(plan->in_ch_padded, plan->in_block);
-  plan->chunk_blocks = config->chunk_blocks > 0 ? dc_min(config->chunk_blocks, plan->width_blocks) : plan->width_blocks;
-  int64_t pixels;
-  if (__builtin_mul_overflow(plan->chunk_blocks, plan->width_block, &pixels) ||
-      __builtin_add_overflow(pixels, span, &pixels))
-    pixels = INT64_MAX;
-  plan->panel_ld = panel_leading_dim(pixels);
+  set_width_block(plan, plan->width_block, config->chunk_blocks);
   plan->direct_input = config->direct_input && shape->dtype == DCONV1D_F32;
   plan->vector_channels = config->vector_channels && shape->dtype == DCONV1D_F32;
   /* Backward data along the pixels lets the kernel write dx's rows itself: its stores come a
@@ -166,6 +173,53 @@ static dconv1d_status dispatch_kernels(dc_conv_plan *plan) {
   return DCONV1D_OK;
 }
 
+/* Pixels of output the busiest thread computes when the nest's parallel loops
+ * are split as dc_nest_run splits them (contiguous runs of the flattened
+ * parallel index), with width blocks of width_block; -1 where the width loop
+ * is not parallel or there are too many runs to count. */
+static int64_t busiest_thread_pixels(const dc_conv_plan *plan, int64_t width_block, int threads) {
+  const dc_nest *nest = &plan->nest;
+  const int64_t extent[DC_NEST_DIMS] = {plan->images, dc_div_up(plan->out_width, width_block), plan->out_blocks};
+  int64_t par = 1, width_parallel = 0;
+  for (int level = nest->par_begin; level < nest->par_end; ++level) {
+    par *= extent[nest->perm[level]];
+    width_parallel |= nest->perm[level] == 1;
+  }
+  if (!width_parallel || par > 64 * (int64_t)threads) return -1;
+  int64_t busiest = 0;
+  for (int t = 0; t < threads; ++t) {
+    int64_t pixels = 0;
+    for (int64_t index = par * t / threads; index < par * (t + 1) / threads; ++index) {
+      int64_t rest = index, block = 0;
+      for (int level = nest->par_end - 1; level >= nest->par_begin; --level) {
+        const int dim = nest->perm[level];
+        if (dim == 1) block = rest % extent[dim];
+        rest /= extent[dim];
+      }
+      pixels += dc_min(width_block, plan->out_width - block * width_block);
+    }
+    busiest = dc_max(busiest, pixels);
+  }
+  return busiest;
+}
+
+/* With few width blocks per thread, whole blocks split unevenly: Q = 3,600
+ * in 8 blocks of 512 (the last of 16 pixels) gave 2,048 and 1,552 pixels to
+ * 2 threads. Of the block widths from the configured one down to half of
+ * it, in steps of whole register tiles (else 16 pixels), the plan takes the
+ * one whose busiest thread has the least to do; ties keep the wider. */
+static void even_out_width_blocks(dc_conv_plan *plan, int64_t config_chunk_blocks, int threads) {
+  const int64_t step = plan->pixel_tiles ? dc_conv_tile_pixels(plan->out_ch) : 16;
+  int64_t best_block = plan->width_block, best = busiest_thread_pixels(plan, plan->width_block, threads);
+  if (threads <= 1 || best < 0) return;
+  for (int64_t block = (plan->width_block - 1) / step * step; block >= step && 2 * block >= plan->width_block;
+       block -= step) {
+    const int64_t busiest = busiest_thread_pixels(plan, block, threads);
+    if (busiest < best) best = busiest, best_block = block;
+  }
+  if (best_block != plan->width_block) set_width_block(plan, best_block, config_chunk_blocks);
+}
+
 /* Register-tile weights up to this size are relaid out by every thread into its own scratch. Shared,
  * each thread wrote a share and then read the others' from their cores' caches: at 2 threads,
  * C = K = 15, W = 1,000 forward, 62 -> 51 us a call (W = 2,000: 128 -> 118 us; C = K = 16: 68 -> 60 us),
@@ -180,6 +234,7 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   set_geometry(plan, shape, pass, config);
   if (dc_nest_parse(config->loop_order, conv_loop_letters, 1, &plan->nest, why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
+  even_out_width_blocks(plan, config->chunk_blocks, threads);
   plan->nest.extent[0] = plan->images;
   plan->nest.extent[1] = plan->width_blocks;
   plan->nest.extent[2] = plan->out_blocks;
