@@ -125,32 +125,22 @@ static inline __attribute__((always_inline, target(WEIGHTS_TARGET))) void block_
 
 static __attribute__((target(WEIGHTS_TARGET))) void block_avx512(const dc_conv_plan *p, const void *wt, int flip_taps,
                                                                  int64_t group, int64_t j, void *weights) {
+#define BLOCK_CASE(F)                                                                                                  \
+  case F:                                                                                                              \
+    block_body(p, wt, flip_taps, group, j, weights, F);                                                                \
+    return;
   switch (p->tile_filters) { /* the instances conv_tile.c has */
-  case 1:
-    block_body(p, wt, flip_taps, group, j, weights, 1);
-    break;
-  case 2:
-    block_body(p, wt, flip_taps, group, j, weights, 2);
-    break;
-  case 3:
-    block_body(p, wt, flip_taps, group, j, weights, 3);
-    break;
-  case 4:
-    block_body(p, wt, flip_taps, group, j, weights, 4);
-    break;
-  case 5:
-    block_body(p, wt, flip_taps, group, j, weights, 5);
-    break;
-  case 6:
-    block_body(p, wt, flip_taps, group, j, weights, 6);
-    break;
-  case 7:
-    block_body(p, wt, flip_taps, group, j, weights, 7);
-    break;
+    BLOCK_CASE(1)
+    BLOCK_CASE(2)
+    BLOCK_CASE(3)
+    BLOCK_CASE(4)
+    BLOCK_CASE(5)
+    BLOCK_CASE(6)
+    BLOCK_CASE(7)
   default:
     block_body(p, wt, flip_taps, group, j, weights, 8);
-    break;
   }
+#undef BLOCK_CASE
 }
 #endif
 
