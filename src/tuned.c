@@ -374,6 +374,18 @@ static int same_pixel_tile_geometry(const dconv1d_config *trial, const dconv1d_s
  * the next row, balanced, 98 % (1.14x). */
 static const double min_balance = 0.9;
 
+/* A borrowed weight row whose owners split the tiles here less evenly than
+ * this is not taken where the heuristic sums privately: N = 8, C = K = 64,
+ * S = 9, W = 2,048 borrowed the C = K = 64, S = 51 row's owners (9 taps on
+ * 2 threads, 5 and 4, balance 0.90: 74 % of peak, 0.83x oneDNN); private
+ * sums ran 1.15x. 15 tiles on 2 threads (0.94) are still lent. */
+static const double min_owner_balance = 0.92;
+static int owners_uneven(const dconv1d_shape *shape, const dconv1d_config *trial, const dconv1d_config *heuristic,
+                         int threads) {
+  return trial->wu_reduction == DCONV1D_WU_OWNER && heuristic->wu_reduction == DCONV1D_WU_PRIVATE &&
+         parallel_balance(shape, trial, DCONV1D_BWD_WEIGHT, threads) < min_owner_balance;
+}
+
 int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *config, dconv1d_pass pass, char *source,
                    size_t source_len) {
   dconv1d_shape key = *shape;
@@ -399,7 +411,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       if (distance >= 0 && pass == DCONV1D_BWD_WEIGHT &&
           (trial.bwd_weight.vector_channels != dc_wu_default_vector(shape) ||
            (trial.wu_formulation == DCONV1D_WU_TAP_TILES) != (dc_wu_prefers_tap_tiles(shape) != 0) ||
-           !same_pixel_tile_geometry(&trial, &row->shape, shape)))
+           !same_pixel_tile_geometry(&trial, &row->shape, shape) || owners_uneven(shape, &trial, config, threads)))
         continue; /* a weight row vectorised the other way, or tiled by taps or not, was measured for another kernel */
       best = row;
       best_distance = distance;

@@ -286,6 +286,12 @@ int main(void) {
   layer = make("n1c15k8w2400s9d8", DCONV1D_F32, 2);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
   dconv1d_destroy(layer);
+  /* S = 27: 9 tiles, 5 and 4 (balance 0.90), where the heuristic sums privately: not lent */
+  layer = make("n1c15k8w2400s27d8", DCONV1D_F32, 2);
+  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
+  dconv1d_layer_config(layer, &config);
+  CHECK(config.wu_reduction == DCONV1D_WU_PRIVATE);
+  dconv1d_destroy(layer);
   /* a register-tile row lent to a shape with another tile takes that shape's tile width: a C = K = 15
    * row's 64 pixels (tiles of 5 filters x 4 vectors) would leave K = 8's 48-pixel tiles a masked 16 */
   import_rows("n1c15k15w2400s51d8 fwd f32 1 1 1 1 1 "
