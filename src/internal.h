@@ -131,7 +131,7 @@ typedef struct {
   int weights_vector; /* pixel_tiles: the relayout runs in AVX-512 */
   void *weights;      /* relaid out each call: [taps][out_ch][in_ch_padded], vector_channels [taps][in_ch][out_ch],
                        * pixel_tiles [out_ch / tile_filters, rounded up][in_ch][taps][tile_filters] */
-  size_t weights_at;  /* its arena offset */
+  size_t weights_at;  /* its arena offset (none taken, weights unused, where thread_weights_at is set) */
   size_t thread_weights_at; /* 0: the threads share weights; else each relays out its own copy, this far into
                              * its scratch (pixel_tiles) */
   size_t thread_scratch_bytes;
@@ -355,7 +355,7 @@ void dc_tile_weights_relayout(const dc_conv_plan *plan, const void *wt, int flip
 void dc_tile_weights_block(const dc_conv_plan *plan, const void *wt, int flip_taps, int64_t group, int64_t slot_row,
                            int vector, void *weights);
 int dc_tile_weights_vector_supported(void);
-/* Runs a planned conv pass; weights_relayout fills plan->weights from wt. */
+/* Runs a planned conv pass; each call first relays out wt (into plan->weights, or each thread's copy). */
 void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, const dc_conv_io *io, int flip_taps);
 
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
