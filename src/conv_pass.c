@@ -386,8 +386,9 @@ static void ensure_panel(const conv_ctx *ctx, int tid, int64_t image, int64_t bl
  * of the panel. */
 static int64_t live_taps(const dc_conv_plan *p, int64_t q, int64_t pixels, int64_t *first) {
   const int64_t lead = p->offset - q - pixels, tail = p->in_width + p->offset - q; /* live: lead < s*d < tail */
+  const int64_t span = (p->taps - 1) * p->dilation;
   const int64_t begin = lead < 0 ? 0 : lead / p->dilation + 1;
-  const int64_t end = tail <= 0 ? 0 : dc_min(p->taps, (tail - 1) / p->dilation + 1);
+  const int64_t end = tail > span ? p->taps : tail <= 0 ? 0 : dc_min(p->taps, (tail - 1) / p->dilation + 1);
   *first = end > begin ? begin : 0;
   return end > begin ? end - begin : 1;
 }
@@ -419,8 +420,9 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
       tile.pixels = (int)dc_min(pixels, m - q);
       tile.taps = live_taps(p, q0 + q, tile.pixels, &first_tap);
       tile.in = input + 4 * (r0 * input_ld + q + first_tap * p->dilation);
-      for (int64_t o = o0; o < o0 + n; o += filters) {
-        tile.weights = weights + 4 * (((o / filters) * slots + r0) * p->taps + first_tap) * filters;
+      const char *group_weights = weights + 4 * (((o0 / filters) * slots + r0) * p->taps + first_tap) * filters;
+      for (int64_t o = o0; o < o0 + n; o += filters, group_weights += 4 * slots * p->taps * filters) {
+        tile.weights = group_weights;
         tile.bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o * esize : NULL;
         tile.filters = (int)dc_min(filters, o0 + n - o);
         tile.out = out + (size_t)((o - o0) * p->out_width + q) * esize;
