@@ -78,15 +78,34 @@ void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *t) {
 static inline __attribute__((always_inline, target("avx512f"))) void tap_tile_body(const dc_tap_tile_args *t,
                                                                                    const int FILTERS, const int TAPS) {
   __m512 acc[DC_TAP_TILE_ACCUMULATORS];
+  float *const sums = t->acc; /* read once: each vector store may alias *t for GCC, which reloaded them all */
+  const int64_t tap_ld = t->acc_tap_ld, filter_ld = t->acc_filter_ld;
   const int64_t tap_step = t->dilation * t->x_ld;
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 8
     for (int k = 0; k < FILTERS; ++k)
-      acc[s * FILTERS + k] =
-          t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld) : _mm512_setzero_ps();
+      acc[s * FILTERS + k] = t->accumulate ? _mm512_loadu_ps(sums + s * tap_ld + k * filter_ld) : _mm512_setzero_ps();
   const float *x = t->x, *dy = t->dy;
   for (int64_t q = 0; q < t->len; ++q, x += t->x_ld, ++dy) {
+    if (TAPS <= FILTERS) {
+      /* the taps' x vectors held, each filter's dy broadcast used at once: holding the 8 broadcasts of
+       * 8 filters x 3 taps took 33 vector registers, and GCC kept an accumulator in memory */
+      __m512 xv[DC_TAP_TILE_ACCUMULATORS];
+#pragma GCC unroll 24
+      for (int s = 0; s < TAPS; ++s) {
+        xv[s] = _mm512_loadu_ps(x + s * tap_step);
+        __asm__("" : "+v"(xv[s])); /* loaded once, not folded into each FMA */
+      }
+#pragma GCC unroll 8
+      for (int k = 0; k < FILTERS; ++k) {
+        __m512 b = _mm512_set1_ps(dy[k * t->dy_ld]);
+        __asm__("" : "+v"(b)); /* broadcast here, not hoisted with the others */
+#pragma GCC unroll 24
+        for (int s = 0; s < TAPS; ++s) acc[s * FILTERS + k] = _mm512_fmadd_ps(xv[s], b, acc[s * FILTERS + k]);
+      }
+      continue;
+    }
 #pragma GCC unroll 24
     for (int s = 0; s < TAPS; ++s) {
       const __m512 xv = _mm512_loadu_ps(x + s * tap_step);
@@ -98,8 +117,7 @@ static inline __attribute__((always_inline, target("avx512f"))) void tap_tile_bo
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 8
-    for (int k = 0; k < FILTERS; ++k)
-      _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld, acc[s * FILTERS + k]);
+    for (int k = 0; k < FILTERS; ++k) _mm512_storeu_ps(sums + s * tap_ld + k * filter_ld, acc[s * FILTERS + k]);
 }
 
 typedef void (*tap_tile_fn)(const dc_tap_tile_args *);
@@ -134,11 +152,13 @@ UP_TO_3(TILE, 8)
 static inline __attribute__((always_inline, target("avx512f"))) void
 tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) {
   __m512 acc[DC_TAP_TILE_ACCUMULATORS];
+  float *const sums = t->acc; /* read once, as in tap_tile_body */
+  const int64_t tap_ld = t->acc_tap_ld;
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 2
     for (int v = 0; v < VECTORS; ++v)
-      acc[s * VECTORS + v] = t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + 16 * v) : _mm512_setzero_ps();
+      acc[s * VECTORS + v] = t->accumulate ? _mm512_loadu_ps(sums + s * tap_ld + 16 * v) : _mm512_setzero_ps();
   const float *x = t->x, *dy = t->dy;
   const int64_t dilation = t->dilation;
   for (int64_t q = 0; q < t->len; ++q, ++x, dy += t->dy_ld) {
@@ -155,7 +175,7 @@ tap_tile_k_body(const dc_tap_tile_k_args *t, const int VECTORS, const int TAPS) 
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 2
-    for (int v = 0; v < VECTORS; ++v) _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + 16 * v, acc[s * VECTORS + v]);
+    for (int v = 0; v < VECTORS; ++v) _mm512_storeu_ps(sums + s * tap_ld + 16 * v, acc[s * VECTORS + v]);
 }
 
 #define TILE_K(V, T)                                                                                                   \
@@ -227,12 +247,13 @@ tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS
   const int64_t esize = BF16 ? 2 : 4, pixels = BF16 ? 32 : 16;
   const char *x = t->x, *dy = t->dy;
   __m512 acc[DC_TAP_TILE_ACCUMULATORS];
+  float *const sums = t->acc; /* read once, as in tap_tile_body */
+  const int64_t tap_ld = t->acc_tap_ld, filter_ld = t->acc_filter_ld;
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 8
     for (int k = 0; k < FILTERS; ++k)
-      acc[s * FILTERS + k] =
-          t->accumulate ? _mm512_loadu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld) : _mm512_setzero_ps();
+      acc[s * FILTERS + k] = t->accumulate ? _mm512_loadu_ps(sums + s * tap_ld + k * filter_ld) : _mm512_setzero_ps();
   int64_t q = 0;
   /* One line of the next call's x row a step, so that it is in L1 when that call starts: FP32, against
    * none, alternating processes: 12 -> 8, 8 -> 32, 24 -> 8, 24 -> 24 and 8 -> 128 1.01-1.06x at 1 thread,
@@ -249,8 +270,7 @@ tap_tile_px_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS
 #pragma GCC unroll 24
   for (int s = 0; s < TAPS; ++s)
 #pragma GCC unroll 8
-    for (int k = 0; k < FILTERS; ++k)
-      _mm512_storeu_ps(t->acc + s * t->acc_tap_ld + k * t->acc_filter_ld, acc[s * FILTERS + k]);
+    for (int k = 0; k < FILTERS; ++k) _mm512_storeu_ps(sums + s * tap_ld + k * filter_ld, acc[s * FILTERS + k]);
 }
 
 #define TILE_PX(F, T)                                                                                                  \
