@@ -153,9 +153,27 @@ static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   return best * pixels;
 }
 
+/* AMX blocks: 256 pixels (16 tiles), halved while the threads would get
+ * fewer than a few blocks each. */
+static int64_t amx_width(const dconv1d_shape *shape, dconv1d_pass pass) {
+  const int threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
+  const int64_t out_width = pass == DCONV1D_FWD ? dconv1d_out_width(shape) : shape->w;
+  int64_t width = 256;
+  while (width > 32 && shape->n * dc_div_up(out_width, width) < min_tiles_per_thread * threads) width /= 2;
+  return width;
+}
+
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc) {
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
   const int64_t out_block = dc_min(pass == DCONV1D_FWD ? pc->k_block : pc->c_block, out_ch);
+  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) {
+    const int changed = pc->vector_channels != DCONV1D_CONV_AMX;
+    pc->vector_channels = DCONV1D_CONV_AMX;
+    pc->width_block = amx_width(shape, pass);
+    pc->chunk_blocks = conv_chunk_blocks(shape, pass == DCONV1D_FWD ? shape->c : shape->k, pc->width_block);
+    pc->direct_input = 0;
+    return changed;
+  }
   if (prefers_pixel_tiles(shape, pass)) {
     const int changed = pc->vector_channels != DCONV1D_CONV_PIXEL_TILES;
     pc->vector_channels = DCONV1D_CONV_PIXEL_TILES;
@@ -436,8 +454,11 @@ static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass 
     return invalid(why, why_len, "%s.direct_input = %lld must be 0 or 1", name, pc->direct_input);
   if (pc->direct_input && pass == DCONV1D_BWD_WEIGHT)
     return invalid(why, why_len, "%s.direct_input = %lld: the weight pass always packs its panels", name, 1);
-  if (pc->vector_channels < 0 || pc->vector_channels > 2)
-    return invalid(why, why_len, "%s.vector_channels = %lld must be 0, 1 or 2", name, pc->vector_channels);
+  if (pc->vector_channels < 0 || pc->vector_channels > (pass == DCONV1D_BWD_WEIGHT ? 2 : DCONV1D_CONV_AMX))
+    return invalid(why, why_len,
+                   pass == DCONV1D_BWD_WEIGHT ? "%s.vector_channels = %lld must be 0, 1 or 2"
+                                              : "%s.vector_channels = %lld must be 0, 1, 2 or 3",
+                   name, pc->vector_channels);
   if (memchr(pc->loop_order, '\0', DCONV1D_ORDER_MAX) == NULL)
     return invalid(why, why_len, "%s.loop_order is not NUL-terminated%.0lld", name, 0);
   if (dc_nest_parse(pc->loop_order, pass_letters[pass], need_parallel, &nest, reason, sizeof reason) != 0) {
@@ -484,6 +505,10 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
       return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=k holds at most 32 filters in its tile",
                      "bwd_weight", config->bwd_weight.k_block);
   }
+  if (shape->dtype != DCONV1D_BF16 &&
+      (config->fwd.vector_channels == DCONV1D_CONV_AMX || config->bwd_data.vector_channels == DCONV1D_CONV_AMX))
+    return invalid(why, why_len, "%s.vector_channels = %lld (vec=amx) needs BF16",
+                   config->fwd.vector_channels == DCONV1D_CONV_AMX ? "fwd" : "bwd_data", DCONV1D_CONV_AMX);
   if (shape->dtype == DCONV1D_BF16) {
     if (config->fwd.direct_input || config->bwd_data.direct_input)
       return invalid(why, why_len, "%s.direct_input = %lld: BF16 inputs are always packed (VNNI)",
@@ -522,6 +547,7 @@ int dconv1d_config_plan_key(const dconv1d_shape *shape, dconv1d_pass pass, const
   int64_t wb = pc->width_block;
   if (!wu && pc->vector_channels == DCONV1D_CONV_PIXEL_TILES) /* the plan rounds it up to whole tiles */
     wb = dc_round_up(wb, dc_conv_tile_pixels(pass == DCONV1D_FWD ? shape->k : shape->c));
+  if (!wu && pc->vector_channels == DCONV1D_CONV_AMX) wb = dc_round_up(wb, 16);
   wb = dc_min(wb, out_width);
   const int64_t width_blocks = dc_div_up(out_width, wb);
   const int64_t chunk = pc->chunk_blocks == 0 || pc->chunk_blocks > width_blocks ? width_blocks : pc->chunk_blocks;
@@ -566,8 +592,8 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
     const int conv = pass != DCONV1D_BWD_WEIGHT;
     const char *input = !conv ? "" : pc->direct_input ? ",in=direct" : ",in=panel";
     static const char *const wu_vectors[] = {",vec=k", ",vec=c", ",vec=px"};
-    static const char *const conv_vectors[] = {",vec=px", ",vec=ch", ",vec=tile"};
-    const int which = pc->vector_channels >= 0 && pc->vector_channels <= 2 ? pc->vector_channels : 0;
+    static const char *const conv_vectors[] = {",vec=px", ",vec=ch", ",vec=tile", ",vec=amx"};
+    const int which = pc->vector_channels >= 0 && pc->vector_channels <= (conv ? 3 : 2) ? pc->vector_channels : 0;
     const char *vector = conv ? conv_vectors[which] : wu_vectors[which];
     snprintf(text, sizeof text, "%s%s:wb=%lld,kb=%lld,cb=%lld,chunk=%lld%s%s,order=%.*s", pass ? " " : "",
              dconv1d_pass_name((dconv1d_pass)pass), (long long)pc->width_block, (long long)pc->k_block,
@@ -649,9 +675,11 @@ static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_co
     else if (!take(cur, ",in=panel"))
       return parse_error(cur, "expected ',in=panel' or ',in=direct'");
     /* optional: text written before the knob existed means pixels */
-    pc->vector_channels = take(cur, ",vec=tile") ? DCONV1D_CONV_PIXEL_TILES : take(cur, ",vec=ch");
+    pc->vector_channels = take(cur, ",vec=tile")  ? DCONV1D_CONV_PIXEL_TILES
+                          : take(cur, ",vec=amx") ? DCONV1D_CONV_AMX
+                                                  : take(cur, ",vec=ch");
     if (!pc->vector_channels && !take(cur, ",vec=px") && strncmp(cur->at, ",vec=", 5) == 0)
-      return parse_error(cur, "expected ',vec=px', ',vec=ch' or ',vec=tile'");
+      return parse_error(cur, "expected ',vec=px', ',vec=ch', ',vec=tile' or ',vec=amx'");
   } else { /* optional likewise: filters */
     pc->vector_channels = take(cur, ",vec=px") ? DCONV1D_WU_VECTOR_PIXELS : take(cur, ",vec=c,");
     if (pc->vector_channels == 1)

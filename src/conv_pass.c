@@ -93,7 +93,15 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   plan->dilation = shape->d;
   plan->offset = fwd ? shape->pad_l : span - shape->pad_l;
   plan->in_ch_padded = shape->dtype == DCONV1D_BF16 ? dc_round_up(plan->in_ch, 2) : plan->in_ch;
+  plan->amx = config->vector_channels == DCONV1D_CONV_AMX;
+  if (plan->amx) { /* equal channel blocks of at most 32 (an even count), the panel zero beyond in_ch */
+    const int64_t blocks = dc_div_up(plan->in_ch_padded, 32);
+    plan->amx_channel_block = dc_round_up(dc_div_up(plan->in_ch_padded, blocks), 2);
+    plan->in_ch_padded = blocks * plan->amx_channel_block;
+  }
   plan->width_block = dc_min(config->width_block, plan->out_width);
+  /* AMX tiles store 16 pixels and 16 channels at a time into the accumulator */
+  if (plan->amx) plan->width_block = dc_round_up(plan->width_block, 16);
   if (config->vector_channels == DCONV1D_CONV_PIXEL_TILES) {
     /* whole register tiles: a block's masked remainder costs a whole tile (a 96-pixel block of 192-pixel
      * tiles ran at 10 % of peak), and the last block already takes the width's own remainder */
@@ -101,6 +109,7 @@ static void set_geometry(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d
   }
   plan->out_block = dc_min(fwd ? config->k_block : config->c_block, plan->out_ch);
   plan->in_block = dc_min(fwd ? config->c_block : config->k_block, plan->in_ch_padded);
+  if (plan->amx) plan->out_block = dc_round_up(plan->out_block, 16), plan->in_block = plan->in_ch_padded;
   plan->out_blocks = dc_div_up(plan->out_ch, plan->out_block);
   plan->in_blocks = dc_div_up(plan->in_ch_padded, plan->in_block);
   set_width_block(plan, plan->width_block, config->chunk_blocks);
@@ -232,10 +241,21 @@ static void even_out_width_blocks(dc_conv_plan *plan, int64_t config_chunk_block
  * (C = K = 64, 836 KB: 0.97x), and every thread would hold a copy. */
 static const size_t thread_weights_max = 64 * 1024;
 
+/* Out channels of the relaid weights: whole register tiles (vec=tile) or AMX tiles, zero beyond out_ch. */
+static int64_t weight_rows_of(const dc_conv_plan *plan) {
+  return plan->pixel_tiles ? dc_round_up(plan->out_ch, plan->tile_filters)
+         : plan->amx       ? dc_round_up(plan->out_ch, 16)
+                           : plan->out_ch;
+}
+
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,
-                                 const dconv1d_pass_config *config, int threads, dc_arena_layout *arena) {
+                                 const dconv1d_pass_config *config_in, int threads, dc_arena_layout *arena) {
   char why[128];
   memset(plan, 0, sizeof *plan);
+  dconv1d_pass_config config_copy = *config_in, *config = &config_copy;
+  /* vec=amx where this CPU or OS has no AMX: the register tiles compute the same sums */
+  if (config->vector_channels == DCONV1D_CONV_AMX && !dc_amx_supported())
+    config->vector_channels = DCONV1D_CONV_PIXEL_TILES;
   set_geometry(plan, shape, pass, config);
   if (dc_nest_parse(config->loop_order, conv_loop_letters, 1, &plan->nest, why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
@@ -243,9 +263,9 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
   plan->nest.extent[0] = plan->images;
   plan->nest.extent[1] = plan->width_blocks;
   plan->nest.extent[2] = plan->out_blocks;
-  dconv1d_status status = plan->pixel_tiles ? DCONV1D_OK : dispatch_kernels(plan);
+  dconv1d_status status = plan->pixel_tiles || plan->amx ? DCONV1D_OK : dispatch_kernels(plan);
   if (status != DCONV1D_OK) return status;
-  const int64_t weight_rows = plan->pixel_tiles ? dc_round_up(plan->out_ch, plan->tile_filters) : plan->out_ch;
+  const int64_t weight_rows = weight_rows_of(plan);
   const size_t weight_bytes = dc_bytes(plan->taps, weight_rows * plan->in_ch_padded, (int64_t)dc_esize(plan->dtype));
   plan->thread_scratch_bytes = dc_align_up(dc_bytes(panel_bytes(plan), 1, 1) +
                                            dc_bytes(plan->width_block, plan->out_block, (int64_t)sizeof(float)));
@@ -267,16 +287,16 @@ static void relayout_weights(const dc_conv_plan *p, const void *wt, int flip_tap
                              !p->thread_weights_at);
     return;
   }
-  int64_t taps = p->taps;
+  const int64_t taps = p->taps, rows = weight_rows_of(p);
 #pragma omp for schedule(static)
   for (int64_t s = 0; s < taps; ++s)
-    for (int64_t o = 0; o < p->out_ch; ++o)
+    for (int64_t o = 0; o < rows; ++o)
       for (int64_t r = 0; r < p->in_ch_padded; ++r) {
         int64_t dst =
-            p->vector_channels ? (s * p->in_ch_padded + r) * p->out_ch + o : (s * p->out_ch + o) * p->in_ch_padded + r;
+            p->vector_channels ? (s * p->in_ch_padded + r) * p->out_ch + o : (s * rows + o) * p->in_ch_padded + r;
         int64_t src = flip_taps ? (r * p->out_ch + o) * taps + (taps - 1 - s) : (o * p->in_ch + r) * taps + s;
         if (p->dtype == DCONV1D_BF16)
-          ((uint16_t *)p->weights)[dst] = r < p->in_ch ? ((const uint16_t *)wt)[src] : 0;
+          ((uint16_t *)p->weights)[dst] = r < p->in_ch && o < p->out_ch ? ((const uint16_t *)wt)[src] : 0;
         else
           ((float *)p->weights)[dst] = ((const float *)wt)[src];
       }
@@ -351,6 +371,10 @@ static void pack_panel(const dc_conv_plan *p, const dc_conv_io *io, int64_t imag
   for (int64_t pair = 0; pair < p->in_ch_padded / 2; ++pair) {
     uint16_t *dst = (uint16_t *)panel + pair * ld * 2;
     const int64_t r = 2 * pair, at = row0 + r * p->in_width + begin;
+    if (r >= p->in_ch) { /* AMX's whole channel blocks */
+      memset(dst, 0, (size_t)len * 2 * sizeof(uint16_t));
+      continue;
+    }
     const uint16_t *even = (const uint16_t *)io->in + at;
     const uint16_t *odd = r + 1 < p->in_ch ? even + p->in_width : NULL;
     memset(dst, 0, (size_t)begin * 2 * sizeof(uint16_t));
@@ -432,6 +456,37 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
   }
 }
 
+/* The AMX tiles' geometry that the tile configuration depends on. */
+static dc_amx_block amx_geometry(const dc_conv_plan *p) {
+  return (dc_amx_block){.channel_block = p->amx_channel_block, .out_tiles_wide = p->out_block == 16};
+}
+
+/* vec=amx: the block's out channels x pixels on AMX tiles into acc, then the store. */
+static void amx_tiles(const conv_ctx *ctx, const char *input, float *acc, char *out, int64_t q0, int64_t o0, int64_t n,
+                      int64_t m) {
+  const dc_conv_plan *p = ctx->plan;
+  const int64_t rows = weight_rows_of(p), ld = p->in_ch_padded;
+  int64_t first_tap;
+  dc_amx_block block = amx_geometry(p);
+  block.taps = live_taps(p, q0, m, &first_tap);
+  block.weights = (const char *)p->weights + 2 * (size_t)((first_tap * rows + o0) * ld);
+  block.panel = input + 4 * (size_t)(first_tap * p->dilation);
+  block.acc = acc;
+  block.weight_ld = 2 * ld;
+  block.weight_tap = 2 * rows * ld;
+  block.weight_block = 2 * p->amx_channel_block;
+  block.panel_ld = 4 * p->panel_ld;
+  block.panel_tap = 4 * p->dilation;
+  block.panel_block = 4 * p->panel_ld * (p->amx_channel_block / 2);
+  block.acc_ld = 4 * p->width_block;
+  block.channel_blocks = ld / p->amx_channel_block;
+  block.out_tiles = dc_div_up(n, 16);
+  block.pixel_tiles = dc_div_up(m, 16);
+  dc_amx_run(&block);
+  const void *bias = ctx->io->bias ? (const char *)ctx->io->bias + (size_t)o0 * 2 : NULL;
+  dc_store_tile(p, acc, bias, ctx->io->relu, out, n, m);
+}
+
 static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const conv_ctx *ctx = vctx;
   const dc_conv_plan *p = ctx->plan;
@@ -449,6 +504,10 @@ static void conv_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int tid) {
   const char *panel = ctx->scratch + (size_t)tid * ctx->scratch_stride;
   float *acc = (float *)(panel + panel_bytes(p));
   const int64_t column = direct ? 0 : (block - ctx->panels[tid].block_begin) * p->width_block;
+  if (p->amx) {
+    amx_tiles(ctx, panel + (size_t)column * 4, acc, out, q0, o0, n, m);
+    return;
+  }
   if (p->pixel_tiles) { /* 4-byte slots: an FP32 pixel of a row, or a BF16 pixel of a VNNI row pair */
     const char *input = direct ? (const char *)ctx->io->in + (size_t)((image * p->in_ch) * p->in_width + lo) * 4
                                : panel + (size_t)column * 4;
@@ -491,6 +550,9 @@ void dc_conv_pass_run(const dc_conv_plan *plan, const dconv1d_layer *layer, cons
     panels[tid] = (panel_state){-1, 0, 0};
     /* a thread reads only its own panel state and private weights; shared weights end in a barrier */
     relayout_weights(plan, io->wt, flip_taps, ctx.scratch + (size_t)tid * ctx.scratch_stride + plan->thread_weights_at);
+    const dc_amx_block geometry = amx_geometry(plan);
+    if (plan->amx) dc_amx_begin(&geometry);
     dc_nest_run(&plan->nest, tid, omp_get_num_threads(), conv_tile, &ctx);
+    if (plan->amx) dc_amx_end();
   }
 }

@@ -96,6 +96,32 @@ static inline size_t dc_arena_take(dc_arena_layout *arena, size_t bytes) {
   return at;
 }
 
+/* amx_tile.c: one conv-pass block on AMX tiles (vec=amx, BF16). Byte
+ * strides; weights and panel point at channel block 0 of the block's first
+ * live tap, weights at its first out channel, panel at its first pixel. */
+typedef struct {
+  const char *weights, *panel;
+  float *acc;            /* [out tiles * 16][acc_ld bytes]: 16 FP32 pixels a tile */
+  int64_t weight_ld;     /* between out channels (2 * in_ch_padded) */
+  int64_t weight_tap;    /* between taps */
+  int64_t weight_block;  /* between channel blocks (2 * channel_block) */
+  int64_t panel_ld;      /* between channel pairs of the panel */
+  int64_t panel_tap;     /* between taps (4 * dilation) */
+  int64_t panel_block;   /* between channel blocks */
+  int64_t acc_ld;        /* between accumulator rows */
+  int64_t channel_block; /* channels per block: even, at most 32 */
+  int64_t channel_blocks, taps, out_tiles, pixel_tiles;
+  int out_tiles_wide; /* 1 x 4 tiles along the pixels (16 or fewer out channels), else 2 x 2 */
+} dc_amx_block;
+/* AMX-TILE and AMX-BF16 usable by this process (asks Linux for the tile
+ * state once; DCONV1D_NO_AMX=1 in the environment says no). */
+int dc_amx_supported(void);
+/* Loads the tile configuration for blocks shaped like block (its
+ * channel_block and out_tiles_wide) on this thread; dc_amx_end releases it. */
+void dc_amx_begin(const dc_amx_block *block);
+void dc_amx_end(void);
+void dc_amx_run(const dc_amx_block *block);
+
 struct dc_conv_tile_args; /* conv_tile.c's arguments, below */
 
 #define DC_CONV_TILE_MAX_FILTERS 8 /* filters in one register tile (conv_tile.c) */
@@ -111,14 +137,16 @@ typedef struct {
   int64_t in_ch_padded;                     /* BF16 reduces channels in pairs: rounded up to even */
   int64_t width_block, out_block, in_block; /* clamped to the extents */
   int64_t width_blocks, out_blocks, in_blocks;
-  int64_t chunk_blocks; /* width blocks one panel holds */
-  int64_t panel_ld;     /* pixels per panel row (VNNI: per row pair) */
-  dc_nest nest;         /* canonical dims: 0 = image, 1 = width block, 2 = out block */
-  int direct_input;     /* FP32: interior tiles read the input in place */
-  int vector_channels;  /* FP32: GEMM m = out block, tile stored [pixel][channel] */
-  int direct_output;    /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
-  int pixel_tiles;      /* FP32 vec=tile: conv_tile.c's register tiles, no GEMM */
-  int64_t tile_filters; /* pixel_tiles: filters per register tile (out_block a multiple of it) */
+  int64_t chunk_blocks;      /* width blocks one panel holds */
+  int64_t panel_ld;          /* pixels per panel row (VNNI: per row pair) */
+  dc_nest nest;              /* canonical dims: 0 = image, 1 = width block, 2 = out block */
+  int direct_input;          /* FP32: interior tiles read the input in place */
+  int vector_channels;       /* FP32: GEMM m = out block, tile stored [pixel][channel] */
+  int direct_output;         /* FP32 backward data along the pixels: the kernel writes dx's rows itself */
+  int pixel_tiles;           /* FP32 vec=tile: conv_tile.c's register tiles, no GEMM */
+  int amx;                   /* BF16 vec=amx: amx_tile.c's tiles, no GEMM; out blocks of whole 16-channel tiles */
+  int64_t amx_channel_block; /* amx: channels per reduction step (in_ch_padded is whole blocks of them) */
+  int64_t tile_filters;      /* pixel_tiles: filters per register tile (out_block a multiple of it) */
   void (*tile_kernel)(const struct dc_conv_tile_args *); /* pixel_tiles: the tile instance, chosen once */
   int64_t tile_slots; /* pixel_tiles: input slot rows a tile reduces per call (FP32: fewer than all where
                        * dc_conv_tile_slots says so; the calls then add up in the output) */

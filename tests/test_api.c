@@ -230,11 +230,20 @@ static void test_config_validation(void) {
   bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH;
   check_rejected(&sh, &bad, "bwd_weight.vector_channels");
   bad = cfg;
-  bad.fwd.vector_channels = 3;
+  bad.fwd.vector_channels = 4;
   check_rejected(&sh, &bad, "fwd.vector_channels");
-  bad = cfg; /* BF16 takes the register tiles (vec=tile) */
+  bad = cfg;
+  bad.bwd_weight.vector_channels = DCONV1D_CONV_AMX; /* no AMX weight pass */
+  check_rejected(&sh, &bad, "bwd_weight.vector_channels");
+  bad = cfg; /* BF16 takes the register tiles (vec=tile) and AMX (vec=amx, on any CPU: tiles stand in) */
   bad.fwd.vector_channels = DCONV1D_CONV_PIXEL_TILES;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
+  bad.fwd.vector_channels = bad.bwd_data.vector_channels = DCONV1D_CONV_AMX;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
+  dconv1d_shape f32_shape = sh;
+  f32_shape.dtype = DCONV1D_F32;
+  bad.bwd_data.vector_channels = 0;
+  check_rejected(&f32_shape, &bad, "vec=amx"); /* AMX here is BF16 only */
   bad = cfg;
   bad.fwd.chunk_blocks = -1;
   check_rejected(&sh, &bad, "fwd.chunk_blocks");

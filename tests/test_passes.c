@@ -125,8 +125,9 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     pcs[p]->c_block = random_block(sh->c, bf16 && p == 0);
     pcs[p]->chunk_blocks = rng_below(5);
     pcs[p]->direct_input = !bf16 && p < 2 && rng_below(2);
-    /* conv passes: px, ch or tile (BF16: px or tile) */
-    pcs[p]->vector_channels = bf16 ? (p < 2 ? 2 * (int)rng_below(2) : 0) : (int)rng_below(p < 2 ? 3 : 2);
+    /* conv passes: px, ch or tile (BF16: px, tile or amx, which runs as tile without AMX) */
+    static const int bf16_conv_vectors[] = {0, DCONV1D_CONV_PIXEL_TILES, DCONV1D_CONV_AMX};
+    pcs[p]->vector_channels = bf16 ? (p < 2 ? bf16_conv_vectors[rng_below(3)] : 0) : (int)rng_below(p < 2 ? 3 : 2);
     random_order(pcs[p]->loop_order, order_letters[p], p < 2 || cfg->wu_reduction == DCONV1D_WU_OWNER);
   }
   /* the tap tiles hold at most 8 filters (vec=c, vec=px) or two vectors of them (vec=k); BF16 has vec=px only */
@@ -414,6 +415,8 @@ int main(int argc, char **argv) {
   check_nan_propagates(DCONV1D_F32, 1);
   check_nan_propagates(DCONV1D_F32, DCONV1D_CONV_PIXEL_TILES);
   check_nan_propagates(DCONV1D_BF16, 0);
+  check_nan_propagates(DCONV1D_BF16, DCONV1D_CONV_PIXEL_TILES);
+  check_nan_propagates(DCONV1D_BF16, DCONV1D_CONV_AMX);
   /* 13 tiles of 4 taps, the last cut to 3; and a 1 x 1 layer whose tiles hold 7 + 6 channels */
   const dconv1d_shape in_place[] = {{2, 7, 15, 703, 51, 3, 0, 0, 0, 1}, {2, 13, 15, 703, 1, 1, 0, 0, 0, 2}};
   for (int i = 0; i < 2; ++i) {

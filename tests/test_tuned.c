@@ -197,7 +197,12 @@ int main(void) {
               "fwd:wb=1280,kb=15,cb=16,chunk=6,in=panel,vec=tile,order=NWk "
               "bwd_data:wb=48,kb=16,cb=8,chunk=64,in=panel,vec=px,order=nwK "
               "bwd_weight:wb=256,kb=5,cb=15,chunk=4,vec=px,order=Skc,form=taps,reduce=owner\n");
-  if (dc_conv_tile_supported(DCONV1D_BF16)) {
+  if (dc_amx_supported()) { /* BF16 conv rows tuned without AMX are not taken: the heuristic's AMX tiles are */
+    config = config_from("n4c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_DATA, "heuristic");
+    CHECK_EQ_INT(config.bwd_data.vector_channels, DCONV1D_CONV_AMX);
+    config = config_from("n4c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_FWD, "heuristic");
+    CHECK_EQ_INT(config.fwd.vector_channels, DCONV1D_CONV_AMX);
+  } else if (dc_conv_tile_supported(DCONV1D_BF16)) {
     config = config_from("n2c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_DATA, "heuristic");
     CHECK_EQ_INT(config.bwd_data.vector_channels, DCONV1D_CONV_PIXEL_TILES);
     config = config_from("n4c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_DATA, "tuned"); /* its own shape */
@@ -245,7 +250,10 @@ int main(void) {
         config.bwd_data.vector_channels == DCONV1D_CONV_PIXEL_TILES);
   wide.dtype = DCONV1D_BF16; /* BF16: the register tiles where their weights fit L1 (16 x 51 pairs do), else px */
   CHECK_EQ_INT(dconv1d_config_default(&wide, &config), DCONV1D_OK);
-  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.bwd_data.vector_channels == 0);
+  if (dc_amx_supported()) /* with AMX: AMX tiles both ways */
+    CHECK(config.fwd.vector_channels == DCONV1D_CONV_AMX && config.bwd_data.vector_channels == DCONV1D_CONV_AMX);
+  else
+    CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.bwd_data.vector_channels == 0);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, 0); /* C = K = 15: as many lanes either way */
   dconv1d_shape head = shape;
   head.k = 1; /* one filter: the weight pass vectorises along the 15 channels */
