@@ -234,8 +234,9 @@ static int paired_runs(bench_item *items, int n, const options *o, const dc_prov
     return 1;
   }
   if (o->csv) csv_header(csv.file);
-  printf("\npaired A/B runs (%s cache, %.1f s budget per case; peak f32 %.1f, bf16 %.1f GFLOPS at %d threads)\n",
-         o->cold ? "cold" : "warm", o->paired_budget, prov->peak_f32_gflops, prov->peak_bf16_gflops, prov->threads);
+  printf("\npaired A/B runs (%s cache, %.1f s budget per case; peak f32 %.1f, bf16 %.1f%s GFLOPS at %d threads)\n",
+         o->cold ? "cold" : "warm", o->paired_budget, prov->peak_f32_gflops, prov->peak_bf16_gflops,
+         prov->peak_bf16_amx ? " (AMX)" : "", prov->threads);
   printf("%-10s %-4s %-28s %2s | %9s %8s %7s %5s | %9s %8s %7s %5s | %7s  %s\n", "pass", "type", "descriptor", "T",
          "ours ms", "GFLOPS", "%peak", "cv", o->versus_text ? "versus ms" : "oneDNN ms", "GFLOPS", "%peak", "cv",
          "speedup", o->versus_text ? "" : "oneDNN impl");

@@ -95,6 +95,7 @@ void dc_provenance_collect(dc_provenance *p, int threads) {
   p->threads = f32.threads;
   p->peak_f32_gflops = f32.gflops;
   p->peak_bf16_gflops = bf16.gflops;
+  p->peak_bf16_amx = bf16.amx;
   p->clock_ghz = f32.ghz;
   p->llc_bytes = dc_llc_bytes();
 }
@@ -118,7 +119,8 @@ void dc_provenance_write_json(FILE *out, const dc_provenance *p) {
   json_string(out, "onednn", p->onednn, 0);
   json_string(out, "backend", p->backend, 0);
   fprintf(out,
-          "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"clock_ghz\": %.2f, "
-          "\"llc_bytes\": %lld}",
-          p->threads, p->peak_f32_gflops, p->peak_bf16_gflops, p->clock_ghz, p->llc_bytes);
+          "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"peak_bf16_unit\": \"%s\", "
+          "\"clock_ghz\": %.2f, \"llc_bytes\": %lld}",
+          p->threads, p->peak_f32_gflops, p->peak_bf16_gflops, p->peak_bf16_amx ? "amx" : "avx512_bf16", p->clock_ghz,
+          p->llc_bytes);
 }

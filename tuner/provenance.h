@@ -14,6 +14,7 @@ typedef struct {
   char hostname[64];
   int threads;
   double peak_f32_gflops, peak_bf16_gflops; /* measured in this process at `threads` */
+  int peak_bf16_amx;                        /* the BF16 peak is AMX's (TDPBF16PS), else AVX512-BF16's */
   double clock_ghz;
   long long llc_bytes;
 } dc_provenance;
