@@ -52,6 +52,20 @@ int64_t dc_wu_padded_vectors(int64_t extent) {
   return (rounded - extent) * 8 <= extent ? rounded : extent;
 }
 
+/* AMX weight tiles: taps a call (1-4), sharing each step's dy tile. Fewer
+ * loads per product with more taps, against the padded taps' wasted
+ * products: the fewest (padded taps) x (1 + 1/taps), one load a tap plus
+ * the dy tile (S = 51: 4, padded to 52; S = 9 and 17: 3). */
+static int64_t amx_taps_per_tile(int64_t taps) {
+  int64_t best = 1;
+  double best_cost = 2.0 * (double)taps;
+  for (int64_t t = 2; t <= dc_min(4, taps); ++t) {
+    const double cost = (double)dc_round_up(taps, t) * (1.0 + 1.0 / (double)t);
+    if (cost < best_cost) best = t, best_cost = cost;
+  }
+  return best;
+}
+
 static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
   const dconv1d_pass_config *cfg = &config->bwd_weight;
   int64_t q = dconv1d_out_width(shape), span = (shape->s - 1) * shape->d;
@@ -67,9 +81,16 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->pad_l = shape->pad_l;
   plan->vector_channels = cfg->vector_channels == 1 && !bf16;
   plan->vector_pixels = cfg->vector_channels == DCONV1D_WU_VECTOR_PIXELS; /* FP32 and BF16 */
-  /* whichever runs along the vectors is padded to whole ones */
-  plan->filters_padded = plan->vector_channels ? shape->k : dc_wu_padded_vectors(shape->k);
-  plan->channels_padded = plan->vector_channels ? dc_wu_padded_vectors(shape->c) : shape->c;
+  /* vec=amx where this CPU or OS has no AMX: the GEMM (vec=k) computes the same sums */
+  plan->amx = cfg->vector_channels == DCONV1D_WU_AMX && bf16 && config->wu_formulation != DCONV1D_WU_TAP_TILES &&
+              dc_amx_supported();
+  /* whichever runs along the vectors is padded to whole ones; AMX tiles hold 16 channels x 16 filters */
+  plan->filters_padded = plan->amx               ? dc_round_up(shape->k, 16)
+                         : plan->vector_channels ? shape->k
+                                                 : dc_wu_padded_vectors(shape->k);
+  plan->channels_padded = plan->amx               ? dc_round_up(shape->c, 16)
+                          : plan->vector_channels ? dc_wu_padded_vectors(shape->c)
+                                                  : shape->c;
   plan->width_block = dc_min(cfg->width_block, bf16 ? dc_round_up(q, 2) : q);
   if (config->wu_reduction == DCONV1D_WU_PRIVATE && threads > 1) {
     /* Each thread sums its own run of whole width blocks: even the blocks out over the threads.
@@ -78,9 +99,14 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
     const int64_t per_thread = dc_div_up(q, threads * plan->width_block), align = bf16 ? 32 : 16;
     plan->width_block = dc_min(plan->width_block, dc_round_up(dc_div_up(q, threads * per_thread), align));
   }
+  if (plan->amx) plan->width_block = dc_round_up(plan->width_block, 32); /* AMX steps of 32 pixels */
   /* a block that covers every real filter (channel) covers the padding too */
   plan->k_block = cfg->k_block >= shape->k ? plan->filters_padded : cfg->k_block;
   plan->c_block = cfg->c_block >= shape->c ? plan->channels_padded : cfg->c_block;
+  if (plan->amx) {
+    plan->k_block = dc_min(dc_round_up(plan->k_block, 16), plan->filters_padded);
+    plan->c_block = dc_min(dc_round_up(plan->c_block, 16), plan->channels_padded);
+  }
   plan->width_blocks = dc_div_up(q, plan->width_block);
   plan->k_blocks = dc_div_up(plan->filters_padded, plan->k_block);
   plan->c_blocks = dc_div_up(plan->channels_padded, plan->c_block);
@@ -92,9 +118,10 @@ static void set_geometry(dc_wu_plan *plan, const dconv1d_shape *shape, const dco
   plan->chunk_blocks = cfg->chunk_blocks > 0 ? dc_min(cfg->chunk_blocks, plan->width_blocks) : plan->width_blocks;
   plan->formulation = config->wu_formulation;
   plan->reduction = config->wu_reduction;
-  plan->taps_per_tile = 1;
-  plan->taps_padded = plan->taps;
+  plan->taps_per_tile = plan->amx ? amx_taps_per_tile(shape->s) : 1;
+  plan->taps_padded = dc_round_up(plan->taps, plan->taps_per_tile);
   plan->channels_per_tile = 1;
+  if (plan->amx) plan->panel_width = dc_round_up(plan->padded_out_width + (plan->taps_padded - 1) * shape->d, 2);
 }
 
 /* Formulation taps: along the channels, the channels are padded to whole
@@ -201,7 +228,9 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
   /* the tap tiles index in 64 bits, but keep the GEMM forms' 32-bit limit on the panels: a wider
    * image is unsupported by every other form of this pass, and its panel would not fit anyway */
   const int narrow = plan->panel_width <= INT32_MAX && plan->padded_out_width <= INT32_MAX;
-  dconv1d_status status = !tap_tiles ? dispatch_kernels(plan) : narrow ? DCONV1D_OK : DCONV1D_ERR_UNSUPPORTED;
+  dconv1d_status status = !tap_tiles && !plan->amx ? dispatch_kernels(plan)
+                          : narrow                 ? DCONV1D_OK
+                                                   : DCONV1D_ERR_UNSUPPORTED;
   if (status != DCONV1D_OK) return status;
   const int64_t esize = (int64_t)dc_esize(plan->dtype);
   plan->accumulator_copies = plan->reduction == DCONV1D_WU_PRIVATE ? threads : 1;
@@ -431,6 +460,29 @@ static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count
   }
 }
 
+/* vec=amx: the block's 16 x 16 tiles, each over taps_per_tile taps from s0 and the chunk's width. */
+static void amx_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count, int64_t c0, int64_t c_count,
+                      int64_t copy) {
+  const dc_wu_plan *p = ctx->plan;
+  const int64_t CP = p->channels_padded, KP = p->filters_padded, q0 = ctx->block_begin * p->width_block;
+  dc_amx_wu_tile tile = {.x_ld = 2 * p->panel_width,
+                         .x_tap = 2 * p->dilation,
+                         .dy_ld = 4 * KP,
+                         .dy_step = 16 * 4 * KP,
+                         .acc_ld = 4 * KP,
+                         .acc_tap = 4 * CP * KP,
+                         .steps = (ctx->block_end - ctx->block_begin) * p->width_block / 32,
+                         .taps = (int)p->taps_per_tile,
+                         .accumulate = ctx->accumulate};
+  for (int64_t c = c0; c < c0 + c_count; c += 16)
+    for (int64_t k = k0; k < k0 + k_count; k += 16) {
+      tile.x = (const char *)p->x_panel + 2 * (c * p->panel_width + q0 + s0 * p->dilation);
+      tile.dy = (const char *)p->dy_panel + 4 * ((q0 / 2) * KP + k);
+      tile.acc = p->accumulators + ((copy * p->taps_padded + s0) * CP + c) * KP + k;
+      dc_amx_wu_run(&tile);
+    }
+}
+
 static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid) {
   const wu_ctx *ctx = vctx;
   const int tid = ctx->tid;
@@ -448,6 +500,10 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
     tap_tiles(ctx, s * p->taps_per_tile, k0, k_count, c0, c_count, copy);
     return;
   }
+  if (p->amx) {
+    amx_tiles(ctx, s * p->taps_per_tile, k0, k_count, c0, c_count, copy);
+    return;
+  }
   const int64_t a_step = p->width_block * m_padded(p), b_step = p->width_block;
   const char *a, *b;
   float *c;
@@ -456,7 +512,7 @@ static void wu_tile(void *vctx, const int64_t coord[DC_NEST_DIMS], int nest_tid)
     a = (const char *)p->x_panel + (size_t)((b0 * p->width_block + s * p->dilation) * p->channels_padded + c0) * esize;
     b = (const char *)p->dy_panel + (size_t)(k0 * p->padded_out_width + b0 * b_step) * esize;
   } else {
-    c = p->accumulators + (taps_before * p->channels + c0) * p->filters_padded + k0;
+    c = p->accumulators + (taps_before * p->channels_padded + c0) * p->filters_padded + k0;
     a = (const char *)p->dy_panel + (size_t)(b0 * a_step + k0 * (p->dtype == DCONV1D_BF16 ? 2 : 1)) * esize;
     b = (const char *)p->x_panel + (size_t)(c0 * p->panel_width + b0 * b_step + s * p->dilation) * esize;
   }
@@ -500,7 +556,7 @@ static void finish_weights(const dc_wu_plan *p, void *dwt) {
   for (int64_t k = 0; k < K; ++k)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t s = 0; s < S; ++s) {
-        const int64_t at = (p->vector_channels ? (s * KP + k) * CP + c : (s * C + c) * KP + k) * lanes;
+        const int64_t at = (p->vector_channels ? (s * KP + k) * CP + c : (s * CP + c) * KP + k) * lanes;
         const float sum = weight_sum(p->accumulators + at, p->accumulator_copies, copy_stride, lanes);
         int64_t dst = (k * C + c) * S + s;
         if (p->dtype == DCONV1D_BF16)
@@ -550,6 +606,8 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
     /* The pixel-vector tap tiles read x rows as they are where no tap reaches outside the input */
     const int x_in_place = plan->formulation == DCONV1D_WU_TAP_TILES && plan->vector_pixels && plan->pad_l == 0 &&
                            plan->in_width == plan->out_width + (plan->taps - 1) * plan->dilation;
+    const dc_amx_block geometry = {.channel_block = 32}; /* the weight tiles' shapes: all 16 rows x 64 bytes */
+    if (plan->amx) dc_amx_begin(&geometry);
     for (int64_t image = 0; image < plan->images; ++image) {
       if (!dy_in_place) pack_dy(plan, dy, mask, image);
       if (x_in_place) {
@@ -573,6 +631,7 @@ void dc_wu_run(const dc_wu_plan *plan, const dconv1d_layer *layer, const void *x
       }
 #pragma omp barrier
     }
+    if (plan->amx) dc_amx_end();
     finish_weights(plan, dwt);
     if (dbias) bias_gradient(plan, dy, mask, dbias);
   }

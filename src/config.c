@@ -213,6 +213,7 @@ static int gemm_prefers_channel_vectors(const dconv1d_shape *shape) {
 }
 
 int dc_wu_default_vector(const dconv1d_shape *shape) {
+  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) return DCONV1D_WU_AMX;
   const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) return DCONV1D_WU_VECTOR_PIXELS;
   return tap_tiles ? tap_tiles == DC_TAP_TILES_ALONG_CHANNELS : gemm_prefers_channel_vectors(shape);
@@ -314,7 +315,8 @@ static int neither_fills_lanes(const dconv1d_shape *shape) {
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
-  if (!dc_tap_tiles_supported(shape->dtype)) return 0; /* their scalar fallback is no rival for the GEMM */
+  if (!dc_tap_tiles_supported(shape->dtype)) return 0;              /* their scalar fallback is no rival for the GEMM */
+  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) return 0; /* AMX tiles */
   if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
   if (shape->dtype == DCONV1D_BF16) return bf16_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
   const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);
@@ -454,11 +456,8 @@ static dconv1d_status validate_pass(const dconv1d_pass_config *pc, dconv1d_pass 
     return invalid(why, why_len, "%s.direct_input = %lld must be 0 or 1", name, pc->direct_input);
   if (pc->direct_input && pass == DCONV1D_BWD_WEIGHT)
     return invalid(why, why_len, "%s.direct_input = %lld: the weight pass always packs its panels", name, 1);
-  if (pc->vector_channels < 0 || pc->vector_channels > (pass == DCONV1D_BWD_WEIGHT ? 2 : DCONV1D_CONV_AMX))
-    return invalid(why, why_len,
-                   pass == DCONV1D_BWD_WEIGHT ? "%s.vector_channels = %lld must be 0, 1 or 2"
-                                              : "%s.vector_channels = %lld must be 0, 1, 2 or 3",
-                   name, pc->vector_channels);
+  if (pc->vector_channels < 0 || pc->vector_channels > 3)
+    return invalid(why, why_len, "%s.vector_channels = %lld must be 0, 1, 2 or 3", name, pc->vector_channels);
   if (memchr(pc->loop_order, '\0', DCONV1D_ORDER_MAX) == NULL)
     return invalid(why, why_len, "%s.loop_order is not NUL-terminated%.0lld", name, 0);
   if (dc_nest_parse(pc->loop_order, pass_letters[pass], need_parallel, &nest, reason, sizeof reason) != 0) {
@@ -490,6 +489,9 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
                      "%s.loop_order: with reduce=private threads split the width, so the tile "
                      "loops must be lowercase%.0lld",
                      "bwd_weight", 0);
+  if (config->bwd_weight.vector_channels == DCONV1D_WU_AMX && config->wu_formulation == DCONV1D_WU_TAP_TILES)
+    return invalid(why, why_len, "%s.vector_channels = %lld (vec=amx) needs form=batch or form=per_block", "bwd_weight",
+                   DCONV1D_WU_AMX);
   if (config->bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS && config->wu_formulation != DCONV1D_WU_TAP_TILES)
     return invalid(why, why_len, "%s.vector_channels = %lld (vec=px) needs form=taps", "bwd_weight",
                    DCONV1D_WU_VECTOR_PIXELS);
@@ -505,10 +507,16 @@ dconv1d_status dconv1d_config_validate(const dconv1d_shape *shape, const dconv1d
       return invalid(why, why_len, "%s.k_block = %lld: form=taps with vec=k holds at most 32 filters in its tile",
                      "bwd_weight", config->bwd_weight.k_block);
   }
-  if (shape->dtype != DCONV1D_BF16 &&
-      (config->fwd.vector_channels == DCONV1D_CONV_AMX || config->bwd_data.vector_channels == DCONV1D_CONV_AMX))
+  const dconv1d_pass_config *amx_pass = config->fwd.vector_channels == DCONV1D_CONV_AMX        ? &config->fwd
+                                        : config->bwd_data.vector_channels == DCONV1D_CONV_AMX ? &config->bwd_data
+                                        : config->bwd_weight.vector_channels == DCONV1D_WU_AMX ? &config->bwd_weight
+                                                                                               : NULL;
+  if (shape->dtype != DCONV1D_BF16 && amx_pass)
     return invalid(why, why_len, "%s.vector_channels = %lld (vec=amx) needs BF16",
-                   config->fwd.vector_channels == DCONV1D_CONV_AMX ? "fwd" : "bwd_data", DCONV1D_CONV_AMX);
+                   amx_pass == &config->fwd        ? "fwd"
+                   : amx_pass == &config->bwd_data ? "bwd_data"
+                                                   : "bwd_weight",
+                   3);
   if (shape->dtype == DCONV1D_BF16) {
     if (config->fwd.direct_input || config->bwd_data.direct_input)
       return invalid(why, why_len, "%s.direct_input = %lld: BF16 inputs are always packed (VNNI)",
@@ -591,9 +599,9 @@ int dconv1d_config_print(const dconv1d_config *config, char *buf, size_t len) {
     const dconv1d_pass_config *pc = pcs[pass];
     const int conv = pass != DCONV1D_BWD_WEIGHT;
     const char *input = !conv ? "" : pc->direct_input ? ",in=direct" : ",in=panel";
-    static const char *const wu_vectors[] = {",vec=k", ",vec=c", ",vec=px"};
+    static const char *const wu_vectors[] = {",vec=k", ",vec=c", ",vec=px", ",vec=amx"};
     static const char *const conv_vectors[] = {",vec=px", ",vec=ch", ",vec=tile", ",vec=amx"};
-    const int which = pc->vector_channels >= 0 && pc->vector_channels <= (conv ? 3 : 2) ? pc->vector_channels : 0;
+    const int which = pc->vector_channels >= 0 && pc->vector_channels <= 3 ? pc->vector_channels : 0;
     const char *vector = conv ? conv_vectors[which] : wu_vectors[which];
     snprintf(text, sizeof text, "%s%s:wb=%lld,kb=%lld,cb=%lld,chunk=%lld%s%s,order=%.*s", pass ? " " : "",
              dconv1d_pass_name((dconv1d_pass)pass), (long long)pc->width_block, (long long)pc->k_block,
@@ -681,11 +689,13 @@ static dconv1d_status parse_pass(cursor *cur, dconv1d_pass pass, dconv1d_pass_co
     if (!pc->vector_channels && !take(cur, ",vec=px") && strncmp(cur->at, ",vec=", 5) == 0)
       return parse_error(cur, "expected ',vec=px', ',vec=ch', ',vec=tile' or ',vec=amx'");
   } else { /* optional likewise: filters */
-    pc->vector_channels = take(cur, ",vec=px") ? DCONV1D_WU_VECTOR_PIXELS : take(cur, ",vec=c,");
+    pc->vector_channels = take(cur, ",vec=px")    ? DCONV1D_WU_VECTOR_PIXELS
+                          : take(cur, ",vec=amx") ? DCONV1D_WU_AMX
+                                                  : take(cur, ",vec=c,");
     if (pc->vector_channels == 1)
       cur->at -= 1; /* leave the comma for ',order=' */
     else if (!pc->vector_channels && !take(cur, ",vec=k") && strncmp(cur->at, ",vec=", 5) == 0)
-      return parse_error(cur, "expected ',vec=k', ',vec=c' or ',vec=px'");
+      return parse_error(cur, "expected ',vec=k', ',vec=c', ',vec=px' or ',vec=amx'");
   }
   if (!take(cur, ",order=")) return parse_error(cur, "expected ',order='");
   return parse_word(cur, pc->loop_order, sizeof pc->loop_order);

@@ -75,6 +75,7 @@ typedef struct {
 #define DCONV1D_WU_VECTOR_PIXELS 2 /* bwd_weight.vector_channels: the tap tiles run along the pixels */
 #define DCONV1D_CONV_PIXEL_TILES 2 /* fwd, bwd_data .vector_channels: register tiles along the pixels, no GEMM */
 #define DCONV1D_CONV_AMX 3         /* fwd, bwd_data .vector_channels, BF16: AMX tiles, no GEMM */
+#define DCONV1D_WU_AMX 3           /* bwd_weight.vector_channels, BF16, form batch or per_block: AMX tiles */
 
 typedef struct {
   int64_t width_block; /* output pixels (fwd, bwd_data) or reduced pixels (bwd_weight) per GEMM */
@@ -107,6 +108,10 @@ typedef struct {
    * fwd, bwd_data, BF16 on CPUs with AMX-BF16: DCONV1D_CONV_AMX (3) = no
    * GEMM: AMX tiles of 16 out channels x 16 pixels (text vec=amx); the
    * width block is rounded up to 16 pixels, the out block to 16 channels.
+   * bwd_weight, BF16 on CPUs with AMX-BF16: DCONV1D_WU_AMX (3) = AMX tiles
+   * of 16 channels x 16 filters for up to 4 taps reduce the width, 32 pixels
+   * a step (text vec=amx; form batch or per_block, both run the same); the
+   * width block is rounded up to 32 pixels, the K and C blocks to 16.
    * bwd_weight under formulation taps only: DCONV1D_WU_VECTOR_PIXELS (2) =
    * the reduced pixels, each accumulator 16 partial sums: no lane is wasted
    * on a channel or filter count that is not a multiple of 16. With one tap

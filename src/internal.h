@@ -113,6 +113,22 @@ typedef struct {
   int64_t channel_blocks, taps, out_tiles, pixel_tiles;
   int out_tiles_wide; /* 1 x 4 tiles along the pixels (16 or fewer out channels), else 2 x 2 */
 } dc_amx_block;
+/* amx_tile.c: one weight-pass tile on AMX (bwd_weight vec=amx, BF16): taps
+ * 0..taps-1 (at most 4) of 16 channels x 16 filters, acc[j][c][k] (+)=
+ * sum over steps * 32 pixels q of x[c][q + j*dilation] * dy[k][q]. Byte
+ * strides; x: the panel's channel row c0 at the first pixel and tap, dy: the
+ * VNNI panel's pair row of that pixel at filter k0. */
+typedef struct {
+  const char *x, *dy;
+  float *acc;
+  int64_t x_ld, x_tap;     /* between channels; between taps (2 * dilation) */
+  int64_t dy_ld, dy_step;  /* between pixel pairs; between steps of 32 pixels */
+  int64_t acc_ld, acc_tap; /* between channels; between taps */
+  int64_t steps;
+  int taps, accumulate; /* accumulate: add to acc, else overwrite it */
+} dc_amx_wu_tile;
+void dc_amx_wu_run(const dc_amx_wu_tile *tile); /* under dc_amx_begin's 2 x 2 geometry (channel_block 32) */
+
 /* AMX-TILE and AMX-BF16 usable by this process (asks Linux for the tile
  * state once; DCONV1D_NO_AMX=1 in the environment says no). */
 int dc_amx_supported(void);
@@ -177,6 +193,7 @@ typedef struct {
   int64_t images, channels, filters, in_width, out_width, taps, dilation, pad_l;
   int vector_channels;     /* GEMM m runs over channels, not filters */
   int vector_pixels;       /* tap tiles along the pixels: accumulators of 16 partial sums */
+  int amx;                 /* BF16 vec=amx: amx_tile.c's tiles of taps_per_tile taps x 16 channels x 16 filters */
   int64_t filters_padded;  /* filters, padded to whole vectors when they are the GEMM's m */
   int64_t channels_padded; /* channels, padded likewise when they are the GEMM's m */
   int64_t width_block, k_block, c_block;

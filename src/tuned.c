@@ -347,6 +347,7 @@ static double parallel_balance(const dconv1d_shape *s, const dconv1d_config *con
  * on an AVX-512 machine may name register or tap tiles, whose scalar
  * fallback elsewhere is far slower than the default's GEMM. */
 static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dconv1d_dtype dtype) {
+  if (pass == DCONV1D_BWD_WEIGHT && config->bwd_weight.vector_channels == DCONV1D_WU_AMX) return dc_amx_supported();
   if (pass == DCONV1D_BWD_WEIGHT)
     return config->wu_formulation != DCONV1D_WU_TAP_TILES || dc_tap_tiles_supported(dtype);
   const int64_t vectors = pass_part((dconv1d_config *)config, pass)->vector_channels;
@@ -354,11 +355,12 @@ static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dco
   return vectors != DCONV1D_CONV_PIXEL_TILES || dc_conv_tile_supported(dtype);
 }
 
-/* A BF16 conv row tuned on a CPU without AMX (any kernel but vec=amx) was
+/* A BF16 row tuned on a CPU without AMX (any kernel but vec=amx) was
  * measured against kernels that AMX outruns several times over: where AMX
  * is usable, the heuristic's AMX tiles stand instead. */
 static int measured_without_amx(const tuned_row *row, dconv1d_pass pass) {
-  return pass != DCONV1D_BWD_WEIGHT && row->shape.dtype == DCONV1D_BF16 &&
+  /* DCONV1D_CONV_AMX and DCONV1D_WU_AMX are both 3 */
+  return row->shape.dtype == DCONV1D_BF16 &&
          pass_part((dconv1d_config *)&row->config, pass)->vector_channels != DCONV1D_CONV_AMX && dc_amx_supported();
 }
 

@@ -233,8 +233,11 @@ static void test_config_validation(void) {
   bad.fwd.vector_channels = 4;
   check_rejected(&sh, &bad, "fwd.vector_channels");
   bad = cfg;
-  bad.bwd_weight.vector_channels = DCONV1D_CONV_AMX; /* no AMX weight pass */
-  check_rejected(&sh, &bad, "bwd_weight.vector_channels");
+  bad.bwd_weight.vector_channels = DCONV1D_WU_AMX; /* the AMX weight tiles are no tap tiles */
+  bad.wu_formulation = DCONV1D_WU_TAP_TILES;
+  check_rejected(&sh, &bad, "form=batch");
+  bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH;
+  CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
   bad = cfg; /* BF16 takes the register tiles (vec=tile) and AMX (vec=amx, on any CPU: tiles stand in) */
   bad.fwd.vector_channels = DCONV1D_CONV_PIXEL_TILES;
   CHECK_EQ_INT(dconv1d_config_validate(&sh, &bad, NULL, 0), DCONV1D_OK);
@@ -318,20 +321,20 @@ static void test_wu_reduction_default(void) {
   /* BF16 8 -> 128: pixel tiles' 16 partial sums a weight keep owners, and dy (16x x) has them split K */
   sh.c = 8, sh.k = 128, sh.w = 8016, sh.s = 17, sh.d = 1, sh.dtype = DCONV1D_BF16;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16)) {
+  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
     CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
     CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
   }
   /* BF16 112 -> 24 (S = 17): 3 tap tiles share out unevenly over 2 owners, 6 K blocks evenly */
   sh.c = 112, sh.k = 24, sh.w = 20032, sh.d = 2;
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16)) {
+  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
     CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
     CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
   }
   sh.s = 12, sh.w = 20022; /* 2 tiles of 6 taps: the taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16)) CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
+  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
 }
 
 static void test_tap_tiles_config(void) {
@@ -417,8 +420,8 @@ static void test_tap_tiles_config(void) {
   bad.wu_formulation = DCONV1D_WU_BATCH_WIDTH; /* and tap tiles only */
   check_rejected(&sh, &bad, "needs form=taps");
   bad.wu_formulation = DCONV1D_WU_TAP_TILES;
-  bad.bwd_weight.vector_channels = 3;
-  check_rejected(&sh, &bad, "must be 0, 1 or 2");
+  bad.bwd_weight.vector_channels = 4;
+  check_rejected(&sh, &bad, "must be 0, 1, 2 or 3");
   sh.c = 8, sh.k = 12, sh.s = 9; /* a small layer: along the pixels, 6 filters x 3 taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
@@ -446,6 +449,11 @@ static void test_tap_tiles_config(void) {
   sh.s = 51, sh.k = 1;
   sh.dtype = DCONV1D_BF16; /* BF16: the pixel tiles for small layers (a 15 -> 1 head), the GEMM for wide ones */
   sh.c = 15;
+  if (dc_amx_supported()) { /* with AMX: AMX tiles, whatever the channels */
+    CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+    CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_AMX);
+    return;
+  }
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
   sh.c = sh.k = 64;

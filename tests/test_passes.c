@@ -136,6 +136,9 @@ static void random_config(const dconv1d_shape *sh, dconv1d_config *cfg) {
     cfg->bwd_weight.vector_channels = bf16 ? DCONV1D_WU_VECTOR_PIXELS : (int)rng_below(3);
     cfg->bwd_weight.k_block = 1 + rng_below(cfg->bwd_weight.vector_channels ? 8 : 32);
   }
+  /* BF16 GEMM forms: half of them AMX's weight tiles (the GEMM stands in without AMX) */
+  if (bf16 && cfg->wu_formulation != DCONV1D_WU_TAP_TILES && rng_below(2))
+    cfg->bwd_weight.vector_channels = DCONV1D_WU_AMX;
 }
 
 static void random_shape(dconv1d_shape *sh, dconv1d_dtype dtype) {

@@ -175,13 +175,18 @@ int main(void) {
               "fwd:wb=960,kb=15,cb=16,chunk=1,in=panel,vec=tile,order=NWk "
               "bwd_data:wb=960,kb=16,cb=15,chunk=1,in=panel,vec=tile,order=NWk "
               "bwd_weight:wb=256,kb=3,cb=15,chunk=2,vec=px,order=skc,form=taps,reduce=private\n");
-  /* the row's K and S: its own 3 stay */
-  config = config_from("n2c15k15w30400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
-  CHECK_EQ_INT(config.bwd_weight.k_block, 3);
-  /* BF16 rows are lent across K and S, with 8 x 3 */
-  config = config_from("n1c24k24w20032s9d4", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
-  CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
-  CHECK_EQ_INT(config.bwd_weight.k_block, 8);
+  if (dc_amx_supported()) { /* a BF16 weight row tuned without AMX is not lent */
+    config = config_from("n2c15k15w30400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "heuristic");
+    CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_AMX);
+  } else {
+    /* the row's K and S: its own 3 stay */
+    config = config_from("n2c15k15w30400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
+    CHECK_EQ_INT(config.bwd_weight.k_block, 3);
+    /* BF16 rows are lent across K and S, with 8 x 3 */
+    config = config_from("n1c24k24w20032s9d4", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
+    CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
+    CHECK_EQ_INT(config.bwd_weight.k_block, 8);
+  }
   /* a register-tile row's out block that would split another out-channel count raggedly (15's 8 on
    * 12 channels: 8 + 4) gives way to the default's; on 16 channels (8 + 8) it stays */
   import_rows("n1c15k8w30000s9d1 bwd_data f32 1 1 1 1 1 "
@@ -254,7 +259,8 @@ int main(void) {
     CHECK(config.fwd.vector_channels == DCONV1D_CONV_AMX && config.bwd_data.vector_channels == DCONV1D_CONV_AMX);
   else
     CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.bwd_data.vector_channels == 0);
-  CHECK_EQ_INT(config.bwd_weight.vector_channels, 0); /* C = K = 15: as many lanes either way */
+  /* C = K = 15: as many lanes either way */
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, dc_amx_supported() ? DCONV1D_WU_AMX : 0);
   dconv1d_shape head = shape;
   head.k = 1; /* one filter: the weight pass vectorises along the 15 channels */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
@@ -262,9 +268,9 @@ int main(void) {
   head.s = 1; /* a 1 x 1 head, bound by memory: along the pixels, reading x and dy rows once */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
   CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
-  head.s = 51, head.dtype = DCONV1D_BF16; /* BF16: along the pixels */
+  head.s = 51, head.dtype = DCONV1D_BF16; /* BF16: along the pixels (AMX where it has it) */
   CHECK_EQ_INT(dconv1d_config_default(&head, &config), DCONV1D_OK);
-  CHECK_EQ_INT(config.bwd_weight.vector_channels, DCONV1D_WU_VECTOR_PIXELS);
+  CHECK_EQ_INT(config.bwd_weight.vector_channels, dc_amx_supported() ? DCONV1D_WU_AMX : DCONV1D_WU_VECTOR_PIXELS);
   /* the C = K = 15 weight row (vectorised along K) is not lent to K = 1 */
   layer = make("n1c15k1w2400s51d8", DCONV1D_F32, 1);
   CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_BWD_WEIGHT), "heuristic") == 0);
