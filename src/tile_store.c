@@ -126,6 +126,46 @@ void dc_transpose32(void *out, int64_t out_ld, const void *in, int64_t in_ld, in
   store_transposed(out, out_ld, in, in_ld, NULL, 0.0f, out_rows, out_cols, out_cols_padded, 1);
 }
 
+#ifdef DC_HAVE_AVX512_STORE
+/* BF16 rows where the CPU converts in one instruction (VCVTNE2PS2BF16:
+ * round to nearest even, NaN kept quiet, denormals to zero as AVX512-BF16
+ * and AMX already take them): the integer rounding above took more time
+ * than AMX's products on a C = 8 -> 32, S = 9 forward pass (perf: 38 %
+ * against 31 %). */
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void
+store_rows_bf16_native(uint16_t *out, int64_t out_ld, const float *acc, int64_t acc_ld, const uint16_t *bias,
+                       float floor, int64_t channels, int64_t pixels) {
+  const __m512 floor_v = _mm512_set1_ps(floor);
+  const __mmask32 tail = (__mmask32)((1ull << (pixels % 32)) - 1u);
+  for (int64_t j = 0; j < channels; ++j) {
+    const __m512 b = _mm512_set1_ps(bias ? dc_bf16_widen(bias[j]) : 0.0f);
+    const float *src = acc + j * acc_ld;
+    uint16_t *dst = out + j * out_ld;
+    int64_t i = 0;
+    for (; i + 32 <= pixels; i += 32) {
+      const __m512 lo = _mm512_max_ps(floor_v, _mm512_add_ps(_mm512_loadu_ps(src + i), b));
+      const __m512 hi = _mm512_max_ps(floor_v, _mm512_add_ps(_mm512_loadu_ps(src + i + 16), b));
+      _mm512_storeu_si512(dst + i, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+    if (i < pixels) {
+      const __mmask16 lo_mask = (__mmask16)tail, hi_mask = (__mmask16)(tail >> 16);
+      const __m512 lo = _mm512_max_ps(floor_v, _mm512_add_ps(_mm512_maskz_loadu_ps(lo_mask, src + i), b));
+      const __m512 hi = _mm512_max_ps(floor_v, _mm512_add_ps(_mm512_maskz_loadu_ps(hi_mask, src + i + 16), b));
+      _mm512_mask_storeu_epi16(dst + i, tail, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+  }
+}
+#endif
+
+/* Whether this CPU has the one-instruction BF16 conversion (store_rows_bf16_native). */
+static int native_bf16_stores(void) {
+#ifdef DC_HAVE_AVX512_STORE
+  return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw");
+#else
+  return 0;
+#endif
+}
+
 void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, int relu, void *out, int64_t channels,
                    int64_t pixels) {
   const float floor = relu ? 0.0f : -INFINITY;
@@ -133,6 +173,12 @@ void dc_store_tile(const dc_conv_plan *p, const float *acc, const void *bias, in
     store_transposed(out, p->out_width, acc, p->out_block, bias, floor, channels, pixels, pixels, 0);
     return;
   }
+#ifdef DC_HAVE_AVX512_STORE
+  if (p->dtype == DCONV1D_BF16 && native_bf16_stores()) {
+    store_rows_bf16_native(out, p->out_width, acc, p->width_block, bias, floor, channels, pixels);
+    return;
+  }
+#endif
   for (int64_t j = 0; j < channels; ++j) {
     const float *src = acc + j * p->width_block;
     if (p->dtype == DCONV1D_BF16)
