@@ -11,9 +11,13 @@
  *
  * Eight tile registers: four accumulators, then the operands. With 32 or
  * more out channels 2 x 2 accumulators (two A and two B loads per four
- * products); with 16 or fewer 1 x 4 along the pixels (one A, four B),
- * three B registers in turn so a load need not wait for the product that
- * read the register before it. Edges of a block take 2 x 1 and 1 x 1. */
+ * products); with 16 or fewer 1 x 3 along the pixels (one A, three B, each
+ * in its own register: 1 x 4, whose fourth B had to reuse the first's
+ * register and wait for its product, ran 0.85x at C = K = 15 and 16,
+ * S = 51). Edges of a block take 2 x 1, 1 x 2 and 1 x 1. Tiles have no
+ * renaming: a 2 x 1 kernel alternating two sets of operand registers, so
+ * that a step's loads need not wait for the last step's products, ran
+ * 0.73x 2 x 2 at C = K = 64 (more loads per product). */
 #define _GNU_SOURCE
 #include "internal.h"
 #include <stdint.h>
@@ -65,15 +69,18 @@ typedef struct {
   uint8_t rows[16];
 } tile_config;
 
-/* Tiles 0-3: accumulators; 4: A; 5: A (2 x 2) or B (1 x 4); 6, 7: B. */
+/* Tiles 0-3: accumulators (1 x 3: 0-2); 4: A; 5: A (2 x 2) or B (1 x 3); 6, 7: B. */
 __attribute__((target("amx-tile"))) void dc_amx_begin(const dc_amx_block *block) {
   const int64_t channels = block->channel_block;
   tile_config config;
   memset(&config, 0, sizeof config);
   config.palette = 1;
+  /* the last out tile's rows (C and A): all 16 unless the block's few out channels leave some empty */
+  const int64_t last = block->last_out_rows > 0 ? block->last_out_rows : 16;
   for (int t = 0; t < 8; ++t) {
     const int a = t == 4 || (t == 5 && !block->out_tiles_wide);
-    config.rows[t] = (uint8_t)(t < 4 || a ? 16 : channels / 2);
+    const int last_tile = block->out_tiles_wide ? t < 5 : t == 2 || t == 3 || t == 5;
+    config.rows[t] = (uint8_t)(t < 4 || a ? (last_tile ? last : 16) : channels / 2);
     config.colsb[t] = (uint16_t)(t >= 4 && a ? 2 * channels : 64);
   }
   /* inline, with the operand as memory: GCC 12 dropped the stores to config before _tile_loadconfig */
@@ -134,27 +141,23 @@ __attribute__((target("amx-tile,amx-bf16"))) static void tiles_2x1(const dc_amx_
   _tile_stored(2, ACC(o + 1, q), block->acc_ld);
 }
 
-__attribute__((target("amx-tile,amx-bf16"))) static void tiles_1x4(const dc_amx_block *block, int64_t o, int64_t q) {
+__attribute__((target("amx-tile,amx-bf16"))) static void tiles_1x3(const dc_amx_block *block, int64_t o, int64_t q) {
   const int64_t ald = block->weight_ld, bld = block->panel_ld;
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
-  _tile_zero(3);
   REDUCE({
     _tile_loadd(4, a + o * A_ROWS, ald);
     _tile_loadd(5, p + q * 64, bld);
-    _tile_dpbf16ps(0, 4, 5);
     _tile_loadd(6, p + (q + 1) * 64, bld);
-    _tile_dpbf16ps(1, 4, 6);
     _tile_loadd(7, p + (q + 2) * 64, bld);
+    _tile_dpbf16ps(0, 4, 5);
+    _tile_dpbf16ps(1, 4, 6);
     _tile_dpbf16ps(2, 4, 7);
-    _tile_loadd(5, p + (q + 3) * 64, bld);
-    _tile_dpbf16ps(3, 4, 5);
   })
   _tile_stored(0, ACC(o, q), block->acc_ld);
   _tile_stored(1, ACC(o, q + 1), block->acc_ld);
   _tile_stored(2, ACC(o, q + 2), block->acc_ld);
-  _tile_stored(3, ACC(o, q + 3), block->acc_ld);
 }
 
 /* Tiles 4 (A), 6 and 7 (B) only: valid under either configuration. */
@@ -242,7 +245,7 @@ void dc_amx_run(const dc_amx_block *block) {
   for (int64_t o = 0; o < o_tiles; o += block->out_tiles_wide ? 1 : 2) {
     int64_t q = 0;
     if (block->out_tiles_wide) {
-      for (; q + 4 <= q_tiles; q += 4) tiles_1x4(block, o, q);
+      for (; q + 3 <= q_tiles; q += 3) tiles_1x3(block, o, q);
     } else if (o + 1 < o_tiles) {
       for (; q + 2 <= q_tiles; q += 2) tiles_2x2(block, o, q);
       if (q < q_tiles) tiles_2x1(block, o, q);

@@ -458,7 +458,10 @@ static void pixel_tiles(const conv_ctx *ctx, const char *input, int64_t input_ld
 
 /* The AMX tiles' geometry that the tile configuration depends on. */
 static dc_amx_block amx_geometry(const dc_conv_plan *p) {
-  return (dc_amx_block){.channel_block = p->amx_channel_block, .out_tiles_wide = p->out_block == 16};
+  const int64_t tiles = dc_div_up(p->out_ch, 16);
+  const int last_rows = p->out_blocks == 1 && tiles <= 2 ? (int)(p->out_ch - 16 * (tiles - 1)) : 0;
+  return (dc_amx_block){
+      .channel_block = p->amx_channel_block, .out_tiles_wide = p->out_block == 16, .last_out_rows = last_rows};
 }
 
 /* vec=amx: the block's out channels x pixels on AMX tiles into acc, then the store. */

@@ -111,7 +111,9 @@ typedef struct {
   int64_t acc_ld;        /* between accumulator rows */
   int64_t channel_block; /* channels per block: even, at most 32 */
   int64_t channel_blocks, taps, out_tiles, pixel_tiles;
-  int out_tiles_wide; /* 1 x 4 tiles along the pixels (16 or fewer out channels), else 2 x 2 */
+  int out_tiles_wide; /* 1 x 3 tiles along the pixels (16 or fewer out channels), else 2 x 2 */
+  int last_out_rows;  /* 0: 16; else the rows of the last out tile, where the pass has only 1 or 2 of them
+                       * (the products of empty rows are skipped, not computed and dropped) */
 } dc_amx_block;
 /* amx_tile.c: one weight-pass tile on AMX (bwd_weight vec=amx, BF16): taps
  * 0..taps-1 (at most 4) of 16 channels x 16 filters, acc[j][c][k] (+)=
