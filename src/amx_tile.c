@@ -1,5 +1,7 @@
-/* The conv pass's AMX kernel (vec=amx, BF16): a block of out channels x
- * pixels reduced over channel blocks and taps with TDPBF16PS.
+/* The AMX kernels (vec=amx, BF16), with TDPBF16PS: the conv passes' block
+ * of out channels x pixels reduced over channel blocks and taps, and the
+ * weight pass's tile of channels x filters reduced over the pixels
+ * (dc_amx_wu_run, below); and whether this process may use AMX at all.
  *
  * One tile step computes C[16 out][16 pixels] += A[16 out][rb channels] *
  * B[rb/2 channel pairs][16 pixels x 2]: A is a tap's relaid weights
