@@ -261,59 +261,6 @@ void dc_amx_run(const dc_amx_block *block) {
 int dc_amx_supported(void) { return 0; }
 void dc_amx_begin(const dc_amx_block *block) { (void)block; }
 void dc_amx_end(void) {}
-/* The weight pass: taps 0..T-1 (T <= 4) of one 16-channel x 16-filter tile,
- * C_j[c][k] (+)= sum_q x[c][q + j*dilation] * dy[k][q] over 32 pixels a
- * step: each step loads dy once (B, VNNI pixel pairs) and x once a tap (A,
- * plain rows, a tap only an offset), alternating tiles 4 and 5. */
-#define WU_TAP(j, t)                                                                                                   \
-  do {                                                                                                                 \
-    if ((j) < T) {                                                                                                     \
-      _tile_loadd(t, x + (j)*tile->x_tap, tile->x_ld);                                                                 \
-      _tile_dpbf16ps(j, t, 6);                                                                                         \
-    }                                                                                                                  \
-  } while (0)
-#define WU_C(j, op)                                                                                                    \
-  do {                                                                                                                 \
-    if ((j) < T) op(j, (char *)tile->acc + (j)*tile->acc_tap, tile->acc_ld);                                           \
-  } while (0)
-
-__attribute__((target("amx-tile,amx-bf16"), always_inline)) static inline void wu_taps(const dc_amx_wu_tile *tile,
-                                                                                       const int T) {
-  if (tile->accumulate) {
-    WU_C(0, _tile_loadd);
-    WU_C(1, _tile_loadd);
-    WU_C(2, _tile_loadd);
-    WU_C(3, _tile_loadd);
-  } else {
-    if (T > 0) _tile_zero(0);
-    if (T > 1) _tile_zero(1);
-    if (T > 2) _tile_zero(2);
-    if (T > 3) _tile_zero(3);
-  }
-  const char *x = tile->x, *dy = tile->dy;
-  for (int64_t step = 0; step < tile->steps; ++step, x += 64, dy += tile->dy_step) {
-    _tile_loadd(6, dy, tile->dy_ld);
-    WU_TAP(0, 4);
-    WU_TAP(1, 5);
-    WU_TAP(2, 4);
-    WU_TAP(3, 5);
-  }
-  WU_C(0, _tile_stored);
-  WU_C(1, _tile_stored);
-  WU_C(2, _tile_stored);
-  WU_C(3, _tile_stored);
-}
-
-__attribute__((target("amx-tile,amx-bf16"))) static void wu_taps_1(const dc_amx_wu_tile *t) { wu_taps(t, 1); }
-__attribute__((target("amx-tile,amx-bf16"))) static void wu_taps_2(const dc_amx_wu_tile *t) { wu_taps(t, 2); }
-__attribute__((target("amx-tile,amx-bf16"))) static void wu_taps_3(const dc_amx_wu_tile *t) { wu_taps(t, 3); }
-__attribute__((target("amx-tile,amx-bf16"))) static void wu_taps_4(const dc_amx_wu_tile *t) { wu_taps(t, 4); }
-
-void dc_amx_wu_run(const dc_amx_wu_tile *tile) {
-  static void (*const by_taps[4])(const dc_amx_wu_tile *) = {wu_taps_1, wu_taps_2, wu_taps_3, wu_taps_4};
-  by_taps[tile->taps - 1](tile);
-}
-
 void dc_amx_run(const dc_amx_block *block) { (void)block; }
 void dc_amx_wu_run(const dc_amx_wu_tile *tile) { (void)tile; }
 #endif
