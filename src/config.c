@@ -153,6 +153,22 @@ static int64_t pixel_tile_width(const dconv1d_shape *shape, dconv1d_pass pass) {
   return best * pixels;
 }
 
+/* Whether pass takes AMX tiles on shape: BF16 where AMX is usable, except
+ * where its 16 x 16 tiles would stay mostly empty on a memory-bound layer.
+ * Measured on the AMX VM against the non-AMX default, 1 thread: the weight
+ * pass of 1 x 1 layers ran 0.67-0.69x (C = K = 15) and 0.08x (15 -> 1, where
+ * a tile holds one filter), and of C = 1 or K = 1 layers at S = 51 0.43-0.74x
+ * (the pixel tap tiles read x and dy in place there); the conv passes of the
+ * 15 -> 1 1 x 1 head 0.74x (forward) and 0.91x (backward data), while every
+ * other such layer gained (1 -> 15 and 15 -> 1 at S = 51 forward and backward
+ * data 1.10-1.34x, 15 -> 15 1 x 1 2.0-2.1x; weight pass at C = K = 15, S = 51,
+ * W = 1,000 3.3x). */
+int dc_amx_prefers(const dconv1d_shape *shape, dconv1d_pass pass) {
+  if (shape->dtype != DCONV1D_BF16 || !dc_amx_supported()) return 0;
+  if (pass == DCONV1D_BWD_WEIGHT) return shape->s > 1 && shape->c >= 4 && shape->k >= 4;
+  return shape->s > 1 || dc_min(shape->c, shape->k) > 2;
+}
+
 /* AMX blocks: 256 pixels (16 tiles), halved while the threads would get
  * fewer than a few blocks each. */
 static int64_t amx_width(const dconv1d_shape *shape, dconv1d_pass pass) {
@@ -166,7 +182,7 @@ static int64_t amx_width(const dconv1d_shape *shape, dconv1d_pass pass) {
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc) {
   const int64_t out_ch = pass == DCONV1D_FWD ? shape->k : shape->c;
   const int64_t out_block = dc_min(pass == DCONV1D_FWD ? pc->k_block : pc->c_block, out_ch);
-  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) {
+  if (dc_amx_prefers(shape, pass)) {
     const int changed = pc->vector_channels != DCONV1D_CONV_AMX;
     pc->vector_channels = DCONV1D_CONV_AMX;
     pc->width_block = amx_width(shape, pass);
@@ -213,7 +229,7 @@ static int gemm_prefers_channel_vectors(const dconv1d_shape *shape) {
 }
 
 int dc_wu_default_vector(const dconv1d_shape *shape) {
-  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) return DCONV1D_WU_AMX;
+  if (dc_amx_prefers(shape, DCONV1D_BWD_WEIGHT)) return DCONV1D_WU_AMX;
   const int tap_tiles = dc_wu_prefers_tap_tiles(shape);
   if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) return DCONV1D_WU_VECTOR_PIXELS;
   return tap_tiles ? tap_tiles == DC_TAP_TILES_ALONG_CHANNELS : gemm_prefers_channel_vectors(shape);
@@ -315,8 +331,8 @@ static int neither_fills_lanes(const dconv1d_shape *shape) {
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
-  if (!dc_tap_tiles_supported(shape->dtype)) return 0;              /* their scalar fallback is no rival for the GEMM */
-  if (shape->dtype == DCONV1D_BF16 && dc_amx_supported()) return 0; /* AMX tiles */
+  if (!dc_tap_tiles_supported(shape->dtype)) return 0;     /* their scalar fallback is no rival for the GEMM */
+  if (dc_amx_prefers(shape, DCONV1D_BWD_WEIGHT)) return 0; /* AMX tiles */
   if (shape->s < 2) return DC_TAP_TILES_ALONG_PIXELS;
   if (shape->dtype == DCONV1D_BF16) return bf16_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
   const int channel_tiles = shape->c <= 16 && shape->k <= 16 && lane_share(shape->c) >= lane_share(shape->k);

@@ -131,6 +131,8 @@ typedef struct {
 } dc_amx_wu_tile;
 void dc_amx_wu_run(const dc_amx_wu_tile *tile); /* under dc_amx_begin's 2 x 2 geometry (channel_block 32) */
 
+/* config.c: whether the default runs pass on AMX tiles for shape (BF16, AMX usable, tiles not mostly empty). */
+int dc_amx_prefers(const dconv1d_shape *shape, dconv1d_pass pass);
 /* AMX-TILE and AMX-BF16 usable by this process (asks Linux for the tile
  * state once; DCONV1D_NO_AMX=1 in the environment says no). */
 int dc_amx_supported(void);

@@ -356,12 +356,12 @@ static int kernel_supported(const dconv1d_config *config, dconv1d_pass pass, dco
 }
 
 /* A BF16 row tuned on a CPU without AMX (any kernel but vec=amx) was
- * measured against kernels that AMX outruns several times over: where AMX
- * is usable, the heuristic's AMX tiles stand instead. */
-static int measured_without_amx(const tuned_row *row, dconv1d_pass pass) {
+ * measured against kernels that AMX outruns several times over: where the
+ * default takes AMX, its AMX tiles stand instead. */
+static int measured_without_amx(const tuned_row *row, dconv1d_pass pass, const dconv1d_shape *shape) {
   /* DCONV1D_CONV_AMX and DCONV1D_WU_AMX are both 3 */
-  return row->shape.dtype == DCONV1D_BF16 &&
-         pass_part((dconv1d_config *)&row->config, pass)->vector_channels != DCONV1D_CONV_AMX && dc_amx_supported();
+  return pass_part((dconv1d_config *)&row->config, pass)->vector_channels != DCONV1D_CONV_AMX &&
+         dc_amx_prefers(shape, pass);
 }
 
 /* Whether an FP32 weight row of pixel tap tiles (any other row: 1) was
@@ -412,7 +412,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       /* only rows tuned at this thread count: a 1-thread row's loop order may
        * parallelise a loop of extent 1, harmless at 1 thread only */
       if (row->pass != pass || row->shape.dtype != shape->dtype || row->shape.threads != key.threads) continue;
-      if (measured_without_amx(row, pass)) continue;
+      if (measured_without_amx(row, pass, shape)) continue;
       double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
       if (distance >= best_distance || (distance >= 0 && !near_in_channels(&row->shape, &key))) continue;
       dconv1d_config trial = *config;

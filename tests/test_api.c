@@ -449,9 +449,19 @@ static void test_tap_tiles_config(void) {
   sh.s = 51, sh.k = 1;
   sh.dtype = DCONV1D_BF16; /* BF16: the pixel tiles for small layers (a 15 -> 1 head), the GEMM for wide ones */
   sh.c = 15;
-  if (dc_amx_supported()) { /* with AMX: AMX tiles, whatever the channels */
+  if (dc_amx_supported()) { /* with AMX: AMX tiles, but not for a K = 1 head or a 1 x 1 layer */
+    CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+    CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+    CHECK_EQ_INT(cfg.fwd.vector_channels, DCONV1D_CONV_AMX);
+    sh.k = 15;
     CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
     CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_AMX);
+    sh.s = 1;
+    CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+    CHECK(cfg.bwd_weight.vector_channels != DCONV1D_WU_AMX && cfg.fwd.vector_channels == DCONV1D_CONV_AMX);
+    sh.k = 1;
+    CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+    CHECK(cfg.fwd.vector_channels != DCONV1D_CONV_AMX && cfg.bwd_data.vector_channels != DCONV1D_CONV_AMX);
     return;
   }
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
