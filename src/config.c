@@ -70,11 +70,32 @@ static int direct_input_spreads(int64_t rows, int64_t row_bytes, int64_t block_b
   return 1;
 }
 
+/* The register tiles (vec=tile) sweep every row for a few taps, then the
+ * next row: with many rows and a short span, in place ran far behind the
+ * panel on the AMD EPYC (Zen 4) VM, 1 thread, paired (forward: 24 rows at
+ * span 8 0.80-0.84x, 32 rows at span 8 0.83-0.94x, 48 rows at spans 8-16
+ * 0.67-0.92x, 96 rows at span 16 0.81x; backward data over 24 and 128 rows
+ * at span 16 0.86x and 0.90x), while at 16 rows or fewer (0.98-1.07x) or a
+ * span of 20 pixels or more (24-128 rows: 1.00-1.09x) it saved the copy.
+ * Without counters on that VM the cause is not pinned down (the L1 set
+ * model below does not separate the two groups); this is the measured
+ * boundary. Backward data over 32 rows at span 8 with one register tile of
+ * filters a block read 1.05x in place: not worth a rule of its own. */
+static int tile_rows_read_in_place(int64_t rows, int64_t span) {
+  enum { max_rows_short_span = 16, max_short_span = 16 };
+  return rows <= max_rows_short_span || span > max_short_span;
+}
+
 int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc) {
   const int fwd = pass == DCONV1D_FWD;
   const int64_t in_width = fwd ? shape->w : dconv1d_out_width(shape);
-  const int64_t rows = dc_min(fwd ? pc->c_block : pc->k_block, fwd ? shape->c : shape->k);
+  const int64_t in_ch = fwd ? shape->c : shape->k, out_ch = fwd ? shape->k : shape->c;
+  int64_t rows = dc_min(fwd ? pc->c_block : pc->k_block, in_ch);
   const int64_t esize = (int64_t)dc_esize(shape->dtype), register_block_pixels = 32;
+  if (pc->vector_channels == DCONV1D_CONV_PIXEL_TILES) { /* a tile reduces a whole group of rows */
+    rows = dc_conv_tile_slots(in_ch, shape->s, out_ch, shape->dtype);
+    if (!tile_rows_read_in_place(rows, (shape->s - 1) * shape->d)) return 0;
+  }
   return direct_input_spreads(rows, in_width * esize, dc_min(pc->width_block, register_block_pixels) * esize);
 }
 

@@ -228,7 +228,8 @@ static void choose_vectors(dconv1d_pass_config *pc, const dconv1d_shape *shape, 
     *pc = chosen;
     return;
   }
-  /* the same kernel: the row's in-place reading still must suit this shape's row stride */
+  /* the same kernel: the row's in-place reading still must suit this shape's rows (GEMM along the pixels:
+   * in place measured neutral, the row keeps its reading) */
   if (pc->direct_input && pc->vector_channels && !dc_direct_input_spreads(shape, pass, pc)) pc->direct_input = 0;
   /* The register tiles' width is whole tiles of this shape's tile (48 pixels for 8 filters, 64 for 5): a
    * C = K = 15 row's 64 lent to K = 8 left a 16-pixel masked tile in every block, 0.62x the heuristic. */

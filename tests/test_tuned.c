@@ -52,6 +52,17 @@ static dconv1d_config borrowed_fwd(const char *descriptor) {
   return config_from(descriptor, DCONV1D_F32, 1, DCONV1D_FWD, "nearest");
 }
 
+/* The heuristic's config for an FP32 1-thread layer of descriptor. */
+static dconv1d_config default_config(const char *descriptor) {
+  dconv1d_shape shape;
+  dconv1d_config config;
+  CHECK_EQ_INT(dconv1d_shape_parse(descriptor, &shape, NULL, 0), DCONV1D_OK);
+  shape.dtype = DCONV1D_F32;
+  shape.threads = 1;
+  CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
+  return config;
+}
+
 int main(void) {
   char why[512];
   /* what is borrowed, and how, follows the default's kernel choice, which assumes the AVX-512 tiles */
@@ -162,6 +173,14 @@ int main(void) {
   CHECK_EQ_INT(config.fwd.width_block % dc_conv_tile_pixels(64), 0);
   config = borrowed_fwd("n1c64k64w20000s51d8"); /* a stride that spreads: in place */
   CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.fwd.direct_input == 1);
+  /* the register tiles over many rows with a short span read the panel, borrowed or not (the row
+   * above, in place, lent to 48 -> 24 at S = 9, d = 2: span 16); few rows or a longer span in place */
+  config = borrowed_fwd("n1c48k24w20016s9d2");
+  CHECK(config.fwd.vector_channels == DCONV1D_CONV_PIXEL_TILES && config.fwd.direct_input == 0);
+  CHECK_EQ_INT(default_config("n1c48k24w20016s9d2").fwd.direct_input, 0);
+  CHECK_EQ_INT(default_config("n1c16k24w20016s9d2").fwd.direct_input, 1);
+  CHECK_EQ_INT(default_config("n1c48k24w20016s11d2").fwd.direct_input, 1);
+  CHECK_EQ_INT(default_config("n1c8k24w20016s9d2").bwd_data.direct_input, 0); /* its rows: the K = 24 filters */
   /* a weight row of pixel tap tiles is lent only to shapes of its K and S: its 3 filters a tile (x 5
    * taps) and 512 pixels a call suited K = 15, S = 51; K = 24, S = 9 takes the heuristic's 8 x 3 */
   import_rows("n1c15k15w20400s51d8 bwd_weight f32 2 1 1 1 1 "
@@ -244,6 +263,7 @@ int main(void) {
 
   dconv1d_shape shape;
   dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);
+  shape.dtype = DCONV1D_F32;
   shape.dtype = DCONV1D_F32;
   shape.threads = 1;
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
