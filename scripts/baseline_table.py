@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Prints the README's baseline table (Markdown) from dconv1d-bench CSVs.
 
-usage: baseline_table.py FILE.csv...   (each written by dconv1d-bench --csv)
+usage: baseline_table.py [--compact] FILE.csv...   (each written by dconv1d-bench --csv)
 One row per pass, dtype, descriptor and thread count: dconv1d and oneDNN in
 GFLOPS and % of the peak measured in the same run, the median per-pair
-speedup, and oneDNN's implementation.
+speedup, and oneDNN's implementation. --compact: one row per descriptor and
+thread count, a column per pass and dtype, each cell dconv1d's % of peak
+(its median per-pair speedup against oneDNN's best).
 """
 import csv
 import sys
@@ -25,7 +27,26 @@ def read_rows(path):
         sys.exit(f"{path}: {error.strerror}")
 
 
+PASSES = ("fwd", "bwd_data", "bwd_weight")
+
+
+def print_compact(cases):
+    columns = [(p, d) for d in ("f32", "bf16") for p in PASSES]
+    print("| shape | threads | " + " | ".join(f"{p} {d}" for p, d in columns) + " |")
+    print("|---|---|" + "---|" * len(columns))
+    rows = sorted({(k[2], k[3]) for k in cases})
+    for descriptor, threads in rows:
+        cells = []
+        for p, d in columns:
+            ours = cases.get((p, d, descriptor, threads), {}).get("dconv1d")
+            cells.append(f"{float(ours['peak_pct']):.0f} % ({float(ours['speedup_vs_onednn']):.2f}×)"
+                         if ours and ours["speedup_vs_onednn"] else "–")
+        print(f"| {descriptor} | {threads} | " + " | ".join(cells) + " |")
+
+
 def main(paths):
+    compact = bool(paths) and paths[0] == "--compact"
+    paths = paths[1:] if compact else paths
     if not paths:
         sys.exit(__doc__)
     cases = {}
@@ -36,9 +57,12 @@ def main(paths):
                 cases.setdefault(key, {})[row["impl"]] = row
             except (KeyError, ValueError) as error:
                 sys.exit(f"{path}:{line}: malformed row ({error})")
+    if compact:
+        print_compact(cases)
+        return
     print("| pass | dtype | shape | threads | dconv1d GFLOPS (% peak) | oneDNN GFLOPS (% peak) | speedup | oneDNN impl |")
     print("|---|---|---|---|---|---|---|---|")
-    order = {"fwd": 0, "bwd_data": 1, "bwd_weight": 2}
+    order = {name: i for i, name in enumerate(PASSES)}
     for key in sorted(cases, key=lambda k: (k[2], k[3], k[1], order.get(k[0], 9))):
         ours, theirs = cases[key].get("dconv1d"), cases[key].get("onednn")
         if not ours:
