@@ -461,9 +461,9 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   config->wu_formulation = tap_tiles ? DCONV1D_WU_TAP_TILES : DCONV1D_WU_BATCH_WIDTH;
   if (tap_tiles == DC_TAP_TILES_ALONG_CHANNELS) config->bwd_weight.k_block = tap_tile_filters(shape->k);
   if (tap_tiles == DC_TAP_TILES_ALONG_FILTERS) config->bwd_weight.k_block = dc_min(shape->k, 32); /* two vectors */
-  if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) { /* 1024 pixels a tile call: within 5 % of the best of 512-4096 */
+  if (tap_tiles == DC_TAP_TILES_ALONG_PIXELS) {
     config->bwd_weight.k_block = dc_pixel_tap_tile_filters(shape, config->bwd_weight.c_block);
-    config->bwd_weight.chunk_blocks = 4;
+    config->bwd_weight.chunk_blocks = DC_PIXEL_TAP_TILE_CHUNK;
   }
   config->wu_reduction = wu_prefers_private_sums(shape, config, threads) ? DCONV1D_WU_PRIVATE : DCONV1D_WU_OWNER;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE)

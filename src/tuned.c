@@ -298,6 +298,10 @@ static void take_pass(dconv1d_config *config, const tuned_row *row, dconv1d_pass
   if (pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
       pc.vector_channels == DCONV1D_WU_VECTOR_PIXELS && !pixel_tiles_fit(&row->shape, shape))
     pc.k_block = dc_pixel_tap_tile_filters(shape, pc.c_block);
+  /* and the default's chunk: a count of width blocks tuned on another width says little about this one */
+  if (!same_shape_row && pass == DCONV1D_BWD_WEIGHT && rc->wu_formulation == DCONV1D_WU_TAP_TILES &&
+      pc.vector_channels == DCONV1D_WU_VECTOR_PIXELS)
+    pc.chunk_blocks = DC_PIXEL_TAP_TILE_CHUNK;
   *pass_part(config, pass) = pc;
   if (pass == DCONV1D_BWD_WEIGHT) {
     config->wu_formulation = rc->wu_formulation;

@@ -201,10 +201,16 @@ int main(void) {
     /* the row's K and S: its own 3 stay */
     config = config_from("n2c15k15w30400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
     CHECK_EQ_INT(config.bwd_weight.k_block, 3);
-    /* BF16 rows are lent across K and S, with 8 x 3 */
+    /* BF16 rows are lent across K and S, with 8 x 3, the row's reduction and order, and the default's
+     * chunk (the row's 2 blocks were chosen on another width) */
     config = config_from("n1c24k24w20032s9d4", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "nearest");
-    CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
+    CHECK_EQ_INT(config.bwd_weight.chunk_blocks, DC_PIXEL_TAP_TILE_CHUNK);
     CHECK_EQ_INT(config.bwd_weight.k_block, 8);
+    CHECK_EQ_INT(config.wu_reduction, DCONV1D_WU_PRIVATE);
+    CHECK(strcmp(config.bwd_weight.loop_order, "skc") == 0);
+    /* a row for the same shape keeps its own chunk */
+    config = config_from("n1c15k15w20400s51d8", DCONV1D_BF16, 2, DCONV1D_BWD_WEIGHT, "tuned");
+    CHECK_EQ_INT(config.bwd_weight.chunk_blocks, 2);
   }
   /* a register-tile row's out block that would split another out-channel count raggedly (15's 8 on
    * 12 channels: 8 + 4) gives way to the default's; on 16 channels (8 + 8) it stays */
