@@ -93,5 +93,15 @@ else
 fi
 "$sweep" --bogus >/dev/null 2>&1 && fail "an unknown option was accepted"
 
+# 5. the README's tables from dconv1d-bench CSVs (tests/data/bench_small.csv: four rows of a real run)
+table=$($py "$root/scripts/baseline_table.py" --compact "$root/tests/data/bench_small.csv" 2>&1) ||
+  fail "baseline_table.py --compact: $table"
+row=$(printf '%s\n' "$table" | grep '^| n1c16k16w60400s51d8 | 1 |')
+case "$row" in "| n1c16k16w60400s51d8 | 1 | 97 % (1.00×) | – | – | – | – | 95 % (7.51×) |") ;;
+*) fail "baseline_table.py --compact row: '$row'" ;; esac
+printf 'pass,dtype\nfwd,f32\n' >"$bad/not_bench.csv"
+$py "$root/scripts/baseline_table.py" --compact "$bad/not_bench.csv" >/dev/null 2>&1 &&
+  fail "baseline_table.py accepted a CSV without dconv1d-bench's columns"
+
 [ "$failures" -eq 0 ] && echo "test_plots: all checks passed"
 exit $((failures > 0))
