@@ -246,8 +246,6 @@ int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d
 /* Whether pc may read the conv pass's input in place on this shape without
  * piling its rows into a few L1 sets (the model in config.c). */
 int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc);
-/* Filters per pixel-vector tap tile of the weight pass on shape (c_block: the
- * C block, whose channels a 1 x 1 tile holds in the taps' places). */
 /* The pixel tap tiles' chunk: the whole width (0), each tile call running over every pixel. Against
  * 1,024 pixels a call (the default before), on the AMD EPYC (Zen 4) VM, paired: BF16 1 thread
  * 1.14-1.24x (C = K = 16 at S = 51, 24 -> 24, 12 -> 8, 8 -> 128, 96 -> 24: 75-83 % -> 89-95 % of peak),
@@ -256,6 +254,8 @@ int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const
  * (96 -> 24, S = 64: 9.4 MB); x and dy stream. (On the earlier Intel VM 512-4096 pixels had run
  * within 5 % of each other.) */
 #define DC_PIXEL_TAP_TILE_CHUNK 0
+/* Filters per pixel-vector tap tile of the weight pass on shape (c_block: the
+ * C block, whose channels a 1 x 1 tile holds in the taps' places). */
 int64_t dc_pixel_tap_tile_filters(const dconv1d_shape *shape, int64_t c_block);
 /* K or C padded to whole 16-float vectors where that wastes at most 1/8:
  * the weight pass's GEMM m. */
