@@ -243,8 +243,9 @@ dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape,
  * with that kernel; keeps the channel blocks and loop order. Returns
  * whether the vectors differ from what pc had. */
 int dc_choose_conv_kernel(const dconv1d_shape *shape, dconv1d_pass pass, dconv1d_pass_config *pc);
-/* Whether pc may read the conv pass's input in place on this shape without
- * piling its rows into a few L1 sets (the model in config.c). */
+/* Whether pc may read the conv pass's input in place on this shape: without
+ * piling its rows into a few L1 sets (the model in config.c), and for the
+ * register tiles only over few rows or a long span (tile_rows_read_in_place). */
 int dc_direct_input_spreads(const dconv1d_shape *shape, dconv1d_pass pass, const dconv1d_pass_config *pc);
 /* The pixel tap tiles' chunk: the whole width (0), each tile call running over every pixel. Against
  * 1,024 pixels a call (the default before), on the AMD EPYC (Zen 4) VM, paired: BF16 1 thread
