@@ -38,8 +38,9 @@ sweep=build/tuner/dconv1d-sweep
 machine=$($sweep --print-machine)
 
 if ((tune)); then
-  log=results/tuning/default.jsonl
-  mkdir -p results/tuning
+  dir=results/tuning/$(build/tuner/dconv1d-tune --print-cpu) # this CPU's log: other CPUs' rows are not this one's
+  log=$dir/default.jsonl
+  mkdir -p "$dir"
   for f in "${files[@]}"; do
     echo "== tuning the points of $f that $log lacks (${tune_budget} s per key)"
     build/tuner/dconv1d-tune --sweep "$f" "${threads[@]}" --budget "$tune_budget" --log "$log"

@@ -193,12 +193,19 @@ const char *dconv1d_layer_pass_config_source(const dconv1d_layer *layer, dconv1d
  * (meson option tuned_header). A row is one line of text:
  *   DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG
  * e.g. "n1c15k15w60400s51d8 fwd f32 2 305.1 86.2 1.01 1.03 fwd:wb=64,...".
- * Import replaces the whole table with the rows of text (lines starting
- * with '#' and blank lines are ignored); on any error it names the line and
- * column and keeps the old table. Clear empties it; tuned_count counts it. */
+ * A line "@cpu NAME" makes the rows after it (up to the next such line)
+ * apply only on the CPU that dconv1d_cpu_name calls NAME, as the generated
+ * header's rows do; "@cpu *" makes them apply anywhere, as rows before any
+ * "@cpu" line do. Import replaces the whole table with the rows of text
+ * (lines starting with '#' and blank lines are ignored); on any error it
+ * names the line and column and keeps the old table. Clear empties it;
+ * tuned_count counts its rows, this CPU's or not. */
 dconv1d_status dconv1d_tuned_import(const char *text, char *why, size_t why_len);
 void dconv1d_tuned_clear(void);
 int dconv1d_tuned_count(void);
+/* This CPU's name, the key of tuned rows: the model name's words, the
+ * family and model numbers, e.g. "amd-epyc-f25m17" (truncated to len). */
+void dconv1d_cpu_name(char *out, size_t len);
 int dconv1d_layer_threads(const dconv1d_layer *layer);
 
 /* ---- shape descriptors: n{N}c{C}k{K}w{W}s{S}d{D}[pl{L}pr{R}] ------------

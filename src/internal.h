@@ -136,6 +136,8 @@ int dc_amx_prefers(const dconv1d_shape *shape, dconv1d_pass pass);
 /* AMX-TILE and AMX-BF16 usable by this process (asks Linux for the tile
  * state once; DCONV1D_NO_AMX=1 in the environment says no). */
 int dc_amx_supported(void);
+/* /proc/cpuinfo's model name ("unknown" where absent); dconv1d_cpu_name builds on it. */
+void dc_cpu_model(char *out, size_t len);
 /* Loads the tile configuration for blocks shaped like block (its
  * channel_block and out_tiles_wide) on this thread; dc_amx_end releases it. */
 void dc_amx_begin(const dc_amx_block *block);

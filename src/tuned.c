@@ -1,8 +1,9 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 /* Tuned configs: the only file that includes the generated header. Rows
  * are text lines (see dconv1d.h); the table is parsed from the header on
- * first use and can be replaced by dconv1d_tuned_import. Lookup per pass:
- * the exact row, else the nearest valid row, else nothing (the heuristic). */
+ * first use and can be replaced by dconv1d_tuned_import. Lookup per pass,
+ * among the rows of this CPU (and rows named for any): the exact row, else
+ * the nearest valid row, else nothing (the heuristic). */
 #include "internal.h"
 #include <ctype.h>
 #include <math.h>
@@ -17,10 +18,12 @@ typedef struct {
   dconv1d_pass pass;
   dconv1d_config config;
   char descriptor[96];
+  char cpu[64]; /* the "@cpu" line above it; empty: any CPU */
 } tuned_row;
 
 static tuned_row *table;
 static int table_count = -1; /* -1: the built-in rows are not parsed yet */
+static char this_cpu[64];    /* dconv1d_cpu_name, read with the built-in rows */
 
 static int parse_name(const char *word, const char *a, const char *b, const char *c) {
   return !strcmp(word, a) ? 0 : !strcmp(word, b) ? 1 : c && !strcmp(word, c) ? 2 : -1;
@@ -64,23 +67,39 @@ static dconv1d_status parse_row(const char *line, tuned_row *row, char *why, siz
   return DCONV1D_OK;
 }
 
+/* "@cpu NAME" (NAME "*": any CPU) into cpu, which stays empty for "*". */
+static dconv1d_status parse_cpu_line(const char *line, char *cpu, size_t cpu_len, char *why, size_t why_len) {
+  char name[80], extra[2];
+  if (sscanf(line, "@cpu %79s %1s", name, extra) != 1 || strlen(name) >= cpu_len || !isspace((unsigned char)line[4])) {
+    snprintf(why, why_len, "column 1: expected \"@cpu NAME\" (NAME: one word of at most %zu characters, or *)",
+             cpu_len - 1);
+    return DCONV1D_ERR_PARSE;
+  }
+  snprintf(cpu, cpu_len, "%s", strcmp(name, "*") ? name : "");
+  return DCONV1D_OK;
+}
+
 /* Parses all lines into a new table; all or nothing. */
 static dconv1d_status parse_lines(const char *const *lines, int count, tuned_row **out, int *out_count, char *why,
                                   size_t why_len) {
   tuned_row *rows = calloc((size_t)(count > 0 ? count : 1), sizeof *rows);
   int used = 0;
+  char cpu[sizeof rows->cpu] = "";
   if (!rows) return DCONV1D_ERR_NO_MEMORY;
   for (int i = 0; i < count; ++i) {
     const char *line = lines[i];
     while (*line == ' ' || *line == '\t') ++line;
     if (!*line || *line == '\n' || *line == '#') continue;
     char inner[256];
-    dconv1d_status st = parse_row(line, &rows[used], inner, sizeof inner);
+    dconv1d_status st = *line == '@' ? parse_cpu_line(line, cpu, sizeof cpu, inner, sizeof inner)
+                                     : parse_row(line, &rows[used], inner, sizeof inner);
     if (st != DCONV1D_OK) {
       snprintf(why, why_len, "tuned row, line %d, %s", i + 1, inner);
       free(rows);
       return st;
     }
+    if (*line == '@') continue;
+    snprintf(rows[used].cpu, sizeof rows[used].cpu, "%s", cpu);
     ++used;
   }
   *out = rows;
@@ -91,6 +110,7 @@ static dconv1d_status parse_lines(const char *const *lines, int count, tuned_row
 static void ensure_builtin(void) {
 #pragma omp critical(dc_tuned_table)
   if (table_count < 0) {
+    dconv1d_cpu_name(this_cpu, sizeof this_cpu);
     int count = 0;
     while (dc_tuned_lines[count]) ++count;
     char why[256];
@@ -417,6 +437,7 @@ int dc_tuned_apply(const dconv1d_shape *shape, int threads, dconv1d_config *conf
       /* only rows tuned at this thread count: a 1-thread row's loop order may
        * parallelise a loop of extent 1, harmless at 1 thread only */
       if (row->pass != pass || row->shape.dtype != shape->dtype || row->shape.threads != key.threads) continue;
+      if (row->cpu[0] && strcmp(row->cpu, this_cpu) != 0) continue;
       if (measured_without_amx(row, pass, shape)) continue;
       double distance = same_shape(&row->shape, &key) ? -1.0 : shape_distance(&row->shape, &key);
       if (distance >= best_distance || (distance >= 0 && !near_in_channels(&row->shape, &key))) continue;

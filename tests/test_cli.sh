@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every CLI answers --help with its own usage on stdout and exit status 0, and
 # rejects an unknown option and a malformed descriptor with a non-zero status
-# and a message on stderr (never a crash: status >= 128).
+# and a message on stderr (never a crash: status >= 128); the CPU and machine
+# names agree.
 set -u
 passed=0
 fail() { echo "FAIL: $*"; exit 1; }
@@ -21,4 +22,14 @@ for exe in "$@"; do
     passed=$((passed + 1))
   done
 done
+# the tuner's CPU name (the tuned rows' key) is the machine name's stem (the results folders')
+tune= sweep=
+for exe in "$@"; do case "$(basename "$exe")" in dconv1d-tune) tune=$exe ;; dconv1d-sweep) sweep=$exe ;; esac; done
+if [ -n "$tune" ] && [ -n "$sweep" ]; then
+  cpu=$("$tune" --print-cpu) || fail "dconv1d-tune --print-cpu exited $?"
+  case "$cpu" in *" "*) fail "a CPU name with a space: '$cpu'" ;; *-f*m*) ;; *) fail "--print-cpu printed '$cpu'" ;; esac
+  machine=$("$sweep" --print-machine) || fail "dconv1d-sweep --print-machine exited $?"
+  case "$machine" in "$cpu"-*c) ;; *) fail "machine '$machine' does not extend CPU '$cpu'" ;; esac
+  passed=$((passed + 1))
+fi
 echo "test_cli: $passed passed, 0 failed"

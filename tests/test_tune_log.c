@@ -1,7 +1,8 @@
 /* The tuner's pieces that need no timing: the search space (valid,
  * distinct, default first), the log (resume memo, partial last line cut,
- * strict reading), the header writer (atomic: a bad log never produces or
- * replaces a header) and the rows reloaded into the library. */
+ * strict reading, one CPU a log), the header writer (atomic: a bad log
+ * never produces or replaces a header; rows under their CPU's line) and the
+ * rows reloaded into the library (only on their CPU). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dconv1d.h"
@@ -64,6 +65,52 @@ static void test_search_space(void) {
       }
 }
 
+/* A row under this CPU's "@cpu" line is taken, under another's it is not. */
+static void check_rows_on_their_cpu(const dc_result_record *result) {
+  char row[1024], cpu[64], text[1200], why[512];
+  dc_result_row_text(result, row, sizeof row);
+  dconv1d_cpu_name(cpu, sizeof cpu);
+  dconv1d_shape shape;
+  dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);
+  shape.dtype = DCONV1D_F32;
+  shape.threads = 1;
+  const char *const cpus[] = {cpu, "other-f1m3", "*"};
+  const char *const sources[] = {"tuned", "heuristic", "tuned"};
+  for (int i = 0; i < 3; ++i) {
+    snprintf(text, sizeof text, "@cpu %s\n%s\n", cpus[i], row);
+    CHECK_EQ_INT(dconv1d_tuned_import(text, why, sizeof why), DCONV1D_OK);
+    dconv1d_layer *layer;
+    CHECK_EQ_INT(dconv1d_create(&layer, &shape, NULL), DCONV1D_OK);
+    CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), sources[i]) == 0);
+    dconv1d_destroy(layer);
+  }
+  dconv1d_tuned_clear();
+}
+
+/* A log's header must name its CPU: a log without one is neither resumed nor emitted. */
+static void check_cpu_required(const char *log_path, const char *good_log) {
+  char unnamed[4096], why[512];
+  const char *header_end = strchr(good_log, '\n') + 1;
+  snprintf(unnamed, sizeof unnamed,
+           "{\"type\":\"header\",\"strategy\":\"halving\",\"budget\":1.000,\"provenance\":{\"cpu_model\": \"x\"}}\n%s",
+           header_end);
+  write_file(log_path, unnamed);
+  dc_tune_log log;
+  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, "test-f1m2", why, sizeof why), -1);
+  CHECK(strstr(why, "names no CPU") != NULL);
+  dc_result_record *results = NULL;
+  int count = 0;
+  dc_log_machine machine;
+  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, &machine, why, sizeof why), -1);
+  CHECK(strstr(why, "names no CPU") != NULL);
+  free(results);
+  results = NULL;
+  write_file(log_path, header_end); /* results without any header */
+  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, &machine, why, sizeof why), -1);
+  CHECK(strstr(why, "before any header") != NULL);
+  free(results);
+}
+
 static void test_log_and_header(void) {
   char dir[] = "/tmp/dconv1d-tune-testXXXXXX";
   CHECK(mkdtemp(dir) != NULL);
@@ -72,7 +119,8 @@ static void test_log_and_header(void) {
   snprintf(header, sizeof header, "%s/tuned.h", dir);
   snprintf(
       line, sizeof line,
-      "{\"type\":\"header\",\"strategy\":\"halving\",\"budget\":1.000,\"provenance\":{\"cpu_model\": \"test\"}}\n"
+      "{\"type\":\"header\",\"strategy\":\"halving\",\"budget\":1.000,\"provenance\":{\"cpu_model\": \"test\", "
+      "\"cpu\": \"test-f1m2\"}}\n"
       "{\"type\":\"candidate\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"round\":0,\"config\":\"%s\","
       "\"status\":\"ok\",\"reason\":\"\",\"ratio\":1.20000,\"ms\":0.50000}\n"
       "{\"type\":\"result\",\"key\":\"n1c15k15w2400s51d8/fwd/f32/threads:1\",\"descriptor\":\"n1c15k15w2400s51d8\","
@@ -90,15 +138,17 @@ static void test_log_and_header(void) {
   /* strict reading refuses the truncated log, and no header appears */
   dc_result_record *results = NULL;
   int count = 0;
-  char provenance[512] = "";
-  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, provenance, sizeof provenance, why, sizeof why), -1);
+  dc_log_machine machine;
+  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, &machine, why, sizeof why), -1);
   CHECK(strstr(why, "truncated") != NULL);
   free(results);
   results = NULL;
 
   /* resuming cuts the partial line and remembers what was measured */
   dc_tune_log log;
-  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, why, sizeof why), 0);
+  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, "other-f1m3", why, sizeof why), -1); /* another CPU's log */
+  CHECK(strstr(why, "measured on CPU test-f1m2, this is other-f1m3") != NULL);
+  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, "test-f1m2", why, sizeof why), 0);
   CHECK(dc_tune_log_finished(&log, "n1c15k15w2400s51d8/fwd/f32/threads:1"));
   CHECK(!dc_tune_log_finished(&log, "n1c15k15w2400s51d8/bwd_data/f32/threads:1"));
   const dc_candidate_record *memo =
@@ -109,34 +159,29 @@ static void test_log_and_header(void) {
   CHECK(strcmp(read_file(log_path), line) == 0);
 
   /* a good log: the header, whose rows the library then loads */
-  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, provenance, sizeof provenance, why, sizeof why), 0);
+  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, &machine, why, sizeof why), 0);
   CHECK_EQ_INT(count, 1);
-  CHECK(strstr(provenance, "cpu_model") != NULL);
-  CHECK_EQ_INT(dc_emit_header(header, results, count, provenance, log_path, why, sizeof why), 0);
+  CHECK(strcmp(machine.cpu, "test-f1m2") == 0 && strcmp(results[0].cpu, "test-f1m2") == 0);
+  CHECK(strstr(machine.provenance, "cpu_model") != NULL && machine.provenance[strlen(machine.provenance) - 1] == '}');
+  CHECK_EQ_INT(dc_emit_header(header, results, count, &machine, 1, log_path, why, sizeof why), 0);
   char *text = read_file(header);
   CHECK(text && strstr(text, "do not edit") && strstr(text, "\"n1c15k15w2400s51d8 fwd f32 1 150.00 85.00"));
-  char row[1024];
-  dc_result_row_text(&results[0], row, sizeof row);
-  CHECK_EQ_INT(dconv1d_tuned_import(row, why, sizeof why), DCONV1D_OK);
-  dconv1d_shape shape;
-  dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);
-  shape.dtype = DCONV1D_F32;
-  shape.threads = 1;
-  dconv1d_layer *layer;
-  CHECK_EQ_INT(dconv1d_create(&layer, &shape, NULL), DCONV1D_OK);
-  CHECK(strcmp(dconv1d_layer_pass_config_source(layer, DCONV1D_FWD), "tuned") == 0);
-  dconv1d_destroy(layer);
+  CHECK(text && strstr(text, "\"# measured on {\\\"cpu_model\\\": \\\"test\\\"") &&
+        strstr(text, "\"@cpu test-f1m2\",\n    \"n1c15k15w2400s51d8 fwd"));
+  check_rows_on_their_cpu(&results[0]);
   free(results);
   results = NULL;
 
   /* a malformed log never replaces an existing header */
   write_file(log_path, "{\"type\":\"result\",\"key\":\"broken\"}\n");
-  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, provenance, sizeof provenance, why, sizeof why), -1);
+  CHECK_EQ_INT(dc_tune_log_results(log_path, &results, &count, &machine, why, sizeof why), -1);
   CHECK(strstr(why, "malformed") != NULL);
   free(results);
+  results = NULL;
   write_file(log_path, "not json\n");
-  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, why, sizeof why), -1);
+  CHECK_EQ_INT(dc_tune_log_open(&log, log_path, "test-f1m2", why, sizeof why), -1);
   CHECK(strstr(why, "refusing") != NULL);
+  check_cpu_required(log_path, line);
   CHECK(strstr(read_file(header), "\"n1c15k15w2400s51d8 fwd f32 1 150.00") != NULL);
   char command[256];
   snprintf(command, sizeof command, "rm -rf %s", dir);

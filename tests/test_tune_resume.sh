@@ -2,7 +2,7 @@
 # dconv1d-tune killed mid-run resumes from its log: finished keys are
 # skipped, nothing is measured twice, no record is lost or duplicated; the
 # header is written from the completed log, and a truncated log leaves an
-# existing header as it was.
+# existing header as it was; logs are kept apart by the CPU they name.
 set -u
 tune=$1
 dir=$(mktemp -d)
@@ -51,8 +51,20 @@ cmp -s "$dir/tuned.h" "$dir/tuned.before" || fail "the header was replaced"
 [ -z "$(ls "$dir" | grep tmp)" ] || fail "a temporary file was left behind"
 
 # a later log's row for the same key replaces the earlier one
-grep '"type":"result"' "$dir/log.jsonl" | head -1 | sed 's/"gflops":[0-9.]*/"gflops":999.000/' > "$dir/later.jsonl"
+{ grep -m1 '"type":"header"' "$dir/log.jsonl"
+  grep '"type":"result"' "$dir/log.jsonl" | head -1 | sed 's/"gflops":[0-9.]*/"gflops":999.000/'; } > "$dir/later.jsonl"
 "$tune" --emit-header "$dir/tuned.h" "$dir/log.jsonl" "$dir/later.jsonl" 2> /dev/null || fail "emit from two logs"
 [ "$(grep -c '^    "n1c' "$dir/tuned.h")" -eq 6 ] || fail "rows duplicated across logs"
 grep -q ' 999.00 ' "$dir/tuned.h" || fail "the later log's row did not win"
+
+# another CPU's log: its rows stand beside this CPU's under their own line, and it is not resumed here
+cpu=$(sed -n 's/.*"cpu": "\([^"]*\)".*/\1/p' "$dir/log.jsonl" | head -1)
+[ -n "$cpu" ] || fail "the log's header names no CPU"
+sed "s/\"cpu\": \"$cpu\"/\"cpu\": \"elsewhere-f9m9\"/" "$dir/later.jsonl" > "$dir/elsewhere.jsonl"
+"$tune" --emit-header "$dir/tuned.h" "$dir/log.jsonl" "$dir/elsewhere.jsonl" 2> /dev/null || fail "emit from two CPUs"
+[ "$(grep -c '^    "n1c' "$dir/tuned.h")" -eq 7 ] || fail "another CPU's row replaced this one's"
+[ "$(grep -c '^    "@cpu ' "$dir/tuned.h")" -eq 2 ] || fail "expected two @cpu lines"
+sed -n '/"@cpu elsewhere-f9m9"/,$p' "$dir/tuned.h" | grep -q ' 999.00 ' || fail "the other CPU's row is not under its line"
+"$tune" "${args[@]}" --log "$dir/elsewhere.jsonl" > "$dir/fourth.out" 2>&1 && fail "resumed another CPU's log"
+grep -q "measured on CPU elsewhere-f9m9, this is $cpu" "$dir/fourth.out" || fail "no clear error: $(cat "$dir/fourth.out")"
 echo "test_tune_resume: 1 passed, 0 failed"

@@ -1,5 +1,6 @@
 /* Tuned-config lookup: exact row, nearest valid row that keeps the threads
- * busy, heuristic otherwise; import is all-or-nothing and names the bad line. */
+ * busy, heuristic otherwise, among the rows of this CPU; import is
+ * all-or-nothing and names the bad line. */
 #include "check.h"
 #include "dconv1d.h"
 #include "internal.h"
@@ -61,6 +62,36 @@ static dconv1d_config default_config(const char *descriptor) {
   shape.threads = 1;
   CHECK_EQ_INT(dconv1d_config_default(&shape, &config), DCONV1D_OK);
   return config;
+}
+
+/* The forward source of FP32 1-thread layers of the rows' own shape and of a near one, with text imported. */
+static void check_fwd_sources(const char *text, const char *own, const char *near) {
+  import_rows(text);
+  config_from("n1c15k15w2400s51d8", DCONV1D_F32, 1, DCONV1D_FWD, own);
+  config_from("n1c15k15w3000s51d8", DCONV1D_F32, 1, DCONV1D_FWD, near);
+}
+
+/* Rows under "@cpu NAME" apply on that CPU only, neither exactly nor borrowed elsewhere; "@cpu *" on any. */
+static void test_cpu_lines(void) {
+  char cpu[64], text[4096], why[512];
+  dconv1d_cpu_name(cpu, sizeof cpu);
+  CHECK(strlen(cpu) > 4 && strchr(cpu, ' ') == NULL && strstr(cpu, "-f") != NULL);
+  snprintf(text, sizeof text, "@cpu %s\n%s", cpu, rows);
+  check_fwd_sources(text, "tuned", "nearest n1c15k15w2400s51d8");
+  snprintf(text, sizeof text, "@cpu %s-other\n%s", cpu, rows);
+  check_fwd_sources(text, "heuristic", "heuristic");
+  CHECK_EQ_INT(dconv1d_tuned_count(), 3); /* counted though not this CPU's */
+  snprintf(text, sizeof text, "@cpu elsewhere-f1m1\n%s@cpu *\n%s", rows, rows);
+  check_fwd_sources(text, "tuned", "nearest");
+  CHECK_EQ_INT(dconv1d_tuned_count(), 6);
+  const char *const bad[] = {"@cpu\n", "@cpu a b\n", "@cpux\n", "@gpu x\n",
+                             "@cpu aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
+    snprintf(text, sizeof text, "%s%s", rows, bad[i]);
+    CHECK_EQ_INT(dconv1d_tuned_import(text, why, sizeof why), DCONV1D_ERR_PARSE);
+    CHECK(strstr(why, "line 6, column 1") != NULL && strstr(why, "@cpu NAME") != NULL);
+  }
+  CHECK_EQ_INT(dconv1d_tuned_count(), 6); /* the table stands */
 }
 
 int main(void) {
@@ -266,6 +297,8 @@ int main(void) {
   CHECK(strstr(why, "line 2") != NULL);
   CHECK_EQ_INT(dconv1d_tuned_count(), 3);
   CHECK_EQ_INT(dconv1d_tuned_import(NULL, why, sizeof why), DCONV1D_ERR_NULL_ARG);
+  test_cpu_lines();
+  import_rows(rows);
 
   dconv1d_shape shape;
   dconv1d_shape_parse("n1c15k15w2400s51d8", &shape, NULL, 0);

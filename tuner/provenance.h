@@ -6,6 +6,7 @@
 
 typedef struct {
   char cpu_model[128];
+  char cpu[128]; /* dconv1d_cpu_name: the key of tuned rows */
   char date[32]; /* UTC, ISO 8601 */
   char commit[64];
   char compiler[64];
@@ -23,9 +24,9 @@ void dc_provenance_collect(dc_provenance *p, int threads);
 /* Writes the fields as one JSON object (no trailing newline). */
 void dc_provenance_write_json(FILE *out, const dc_provenance *p);
 long long dc_llc_bytes(void);
-/* A short file-name-safe name for this machine, from the CPU model, family,
- * model number and logical CPU count, e.g. "intel-xeon-f6m207-2c": results
- * from different machines go to different folders. */
+/* A short file-name-safe name for this machine: dconv1d_cpu_name and the
+ * logical CPU count, e.g. "intel-xeon-f6m207-2c": results from different
+ * machines go to different folders. */
 void dc_machine_name(char *out, size_t len);
 
 #endif

@@ -36,7 +36,7 @@ typedef struct {
 static void usage(FILE *out) {
   fprintf(out, "usage: dconv1d-tune [options] DESCRIPTOR...\n"
                "       dconv1d-tune --sweep FILE [options]\n"
-               "       dconv1d-tune --emit-header FILE.h LOG.jsonl...   (a later log's row for a key wins)\n"
+               "       dconv1d-tune --emit-header FILE.h LOG.jsonl...\n"
                "Searches block sizes, chunks, input modes and loop orders per shape, pass, dtype and threads;\n"
                "checks every candidate against the double reference, times it in A/B pairs against the\n"
                "default, and measures the winner against the default and oneDNN's best.\n"
@@ -48,8 +48,12 @@ static void usage(FILE *out) {
                "  --seed N            seed of the random orders (default 1)\n"
                "  --log FILE.jsonl    the log to write and resume from (default dconv1d-tune.jsonl)\n"
                "  --header FILE.h     afterwards, write the tuned header from the log\n"
+               "With --emit-header, each log's rows go under its CPU's \"@cpu\" line (the library takes\n"
+               "only its own CPU's rows); a later log's row for a key of the same CPU wins. A log holds\n"
+               "one CPU's measurements: resuming one of another CPU (or one naming none) is refused.\n"
                "  --sweep FILE        a sweep file (see sweeps/): its shapes, passes, dtypes and thread\n"
                "                      counts; --threads overrides its thread counts\n"
+               "  --print-cpu         print this CPU's name (its tuned rows' key, dconv1d_cpu_name) and exit\n"
                "  --help              this text\n");
 }
 
@@ -77,6 +81,11 @@ static int parse_options(int argc, char **argv, options *o) {
     int ok = 1;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
+      exit(0);
+    } else if (!strcmp(a, "--print-cpu")) {
+      char cpu[64];
+      dconv1d_cpu_name(cpu, sizeof cpu);
+      printf("%s\n", cpu);
       exit(0);
     } else if (!strcmp(a, "--pass") && v)
       ok = !parse_choice(v, passes, 3, o->passes, &o->npasses), ++i;
@@ -300,35 +309,49 @@ static int tune_key(const options *o, dc_tune_log *log, const dc_provenance *pro
   return rc;
 }
 
+/* Adds the log's machine to machines unless its CPU is there already (the first log of a CPU stands for it). */
+static void note_machine(dc_log_machine *machines, int *count, const dc_log_machine *machine) {
+  for (int i = 0; i < *count; ++i)
+    if (!strcmp(machines[i].cpu, machine->cpu)) return;
+  machines[(*count)++] = *machine;
+}
+
 static int emit_header(const char *header, char **logs, int nlogs) {
   dc_result_record *results = NULL;
-  int count = 0;
-  char provenance[1024] = "", why[512], sources[1024] = "";
-  for (int i = 0; i < nlogs; ++i) {
+  dc_log_machine *machines = calloc((size_t)nlogs, sizeof *machines);
+  int count = 0, machine_count = 0;
+  char why[512], sources[1024] = "";
+  for (int i = 0; machines && i < nlogs; ++i) {
     dc_result_record *mine = NULL;
+    dc_log_machine machine;
     int n = 0;
-    if (dc_tune_log_results(logs[i], &mine, &n, provenance, sizeof provenance, why, sizeof why) != 0) {
-      fprintf(stderr, "dconv1d-tune: %s; no header written\n", why);
-      free(mine), free(results);
+    int rc = dc_tune_log_results(logs[i], &mine, &n, &machine, why, sizeof why);
+    dc_result_record *grown = rc == 0 ? realloc(results, sizeof *results * (size_t)(count + n + 1)) : NULL;
+    if (!grown) {
+      fprintf(stderr, "dconv1d-tune: %s; no header written\n", rc ? why : "out of memory");
+      free(mine), free(results), free(machines);
       return 1;
     }
-    results = realloc(results, sizeof *results * (size_t)(count + n));
-    for (int j = 0; j < n; ++j) { /* a later log's row for a key replaces an earlier one */
+    results = grown;
+    for (int j = 0; j < n; ++j) { /* a later log's row for a key of the same CPU replaces an earlier one */
       int slot = count;
       for (int k = 0; k < count; ++k)
-        if (!strcmp(results[k].key, mine[j].key)) slot = k;
+        if (!strcmp(results[k].key, mine[j].key) && !strcmp(results[k].cpu, mine[j].cpu)) slot = k;
       results[slot] = mine[j];
       count += slot == count;
     }
     free(mine);
+    note_machine(machines, &machine_count, &machine);
     snprintf(sources + strlen(sources), sizeof sources - strlen(sources), "%s%s", i ? " " : "", logs[i]);
   }
-  int rc = dc_emit_header(header, results, count, provenance, sources, why, sizeof why);
+  int rc = machines ? dc_emit_header(header, results, count, machines, machine_count, sources, why, sizeof why) : -1;
   if (rc != 0)
-    fprintf(stderr, "dconv1d-tune: %s\n", why);
+    fprintf(stderr, "dconv1d-tune: %s\n", machines ? why : "out of memory");
   else
-    fprintf(stderr, "dconv1d-tune: wrote %d rows to %s\n", count, header);
+    fprintf(stderr, "dconv1d-tune: wrote %d rows of %d CPU%s to %s\n", count, machine_count,
+            machine_count == 1 ? "" : "s", header);
   free(results);
+  free(machines);
   return rc ? 1 : 0;
 }
 
@@ -388,8 +411,9 @@ static int tune_all(options *o_in) {
     return 2;
   }
   dc_tune_log log;
-  char why[512];
-  if (dc_tune_log_open(&log, o.log_path, why, sizeof why) != 0) {
+  char why[512], cpu[64];
+  dconv1d_cpu_name(cpu, sizeof cpu);
+  if (dc_tune_log_open(&log, o.log_path, cpu, why, sizeof why) != 0) {
     fprintf(stderr, "dconv1d-tune: %s\n", why);
     dc_sweep_free(&sw);
     return 1;

@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 /* ---- a minimal reader for the flat records this file writes ------------------ */
-static int json_string(const char *line, const char *field, char *out, size_t len) {
-  char pattern[64];
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", field);
+/* The string after pattern (its opening quote included) in line. */
+static int json_string_after(const char *line, const char *pattern, char *out, size_t len) {
   const char *at = strstr(line, pattern);
   if (!at) return -1;
   at += strlen(pattern);
@@ -19,6 +18,18 @@ static int json_string(const char *line, const char *field, char *out, size_t le
   }
   out[n] = '\0';
   return *at == '"' ? 0 : -1;
+}
+
+static int json_string(const char *line, const char *field, char *out, size_t len) {
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", field);
+  return json_string_after(line, pattern, out, len);
+}
+
+/* A header record's CPU: the provenance object's "cpu" (written with a space
+ * after the colon, unlike the records' own fields). */
+static int header_cpu(const char *line, char *out, size_t len) {
+  return json_string_after(line, "\"cpu\": \"", out, len);
 }
 
 static int json_number(const char *line, const char *field, double *out) {
@@ -133,7 +144,26 @@ static int load_record(dc_tune_log *log, const char *line) {
   return 0;
 }
 
-int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_len) {
+/* Whether a header record was measured on cpu; fills why when not. */
+static int header_of_cpu(const char *line, const char *cpu, const char *path, int line_number, char *why,
+                         size_t why_len) {
+  char found[64];
+  if (header_cpu(line, found, sizeof found) != 0) {
+    snprintf(why, why_len,
+             "%s:%d: the log names no CPU (written before logs did); its results need not hold on this one (%s): "
+             "refusing to resume from it, tune into another log",
+             path, line_number, cpu);
+    return 0;
+  }
+  if (strcmp(found, cpu) != 0) {
+    snprintf(why, why_len, "%s:%d: measured on CPU %s, this is %s: refusing to resume from it, tune into another log",
+             path, line_number, found, cpu);
+    return 0;
+  }
+  return 1;
+}
+
+int dc_tune_log_open(dc_tune_log *log, const char *path, const char *cpu, char *why, size_t why_len) {
   memset(log, 0, sizeof *log);
   size_t size = 0;
   FILE *probe = fopen(path, "rb");
@@ -148,6 +178,11 @@ int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_l
     *nl = '\0';
     ++lines;
     complete = (size_t)(nl + 1 - text);
+    if (is_record(line, "header") && !header_of_cpu(line, cpu, path, lines, why, why_len)) {
+      free(text);
+      dc_tune_log_close(log);
+      return -1;
+    }
     int rc = *line ? load_record(log, line) : 0;
     if (rc != 0) {
       snprintf(why, why_len, "%s:%d: %s; refusing to resume from it", path, lines,
@@ -234,9 +269,49 @@ void dc_tune_log_result(dc_tune_log *log, const dc_result_record *r) {
   fflush(log->file);
 }
 
-int dc_tune_log_results(const char *path, dc_result_record **out, int *count, char *provenance, size_t prov_len,
-                        char *why, size_t why_len) {
+/* Takes a header record's CPU (and the first one's provenance) into machine;
+ * -1 + why when it names none or another than the log's earlier headers. */
+static int take_header(const char *line, const char *path, int line_number, dc_log_machine *machine, char *why,
+                       size_t why_len) {
+  char cpu[sizeof machine->cpu];
+  if (header_cpu(line, cpu, sizeof cpu) != 0) {
+    snprintf(why, why_len, "%s:%d: the header record names no CPU (a log written before logs did)", path, line_number);
+    return -1;
+  }
+  if (machine->cpu[0] && strcmp(machine->cpu, cpu) != 0) {
+    snprintf(why, why_len, "%s:%d: CPU %s, where the log's first header names %s: one log, one CPU", path, line_number,
+             cpu, machine->cpu);
+    return -1;
+  }
+  if (!machine->cpu[0]) {
+    const char *at = strstr(line, "\"provenance\":");
+    snprintf(machine->provenance, sizeof machine->provenance, "%s", at ? at + 13 : "unknown");
+    size_t n = strlen(machine->provenance);
+    if (n > 0 && at) machine->provenance[n - 1] = '\0'; /* the record's closing brace */
+    snprintf(machine->cpu, sizeof machine->cpu, "%s", cpu);
+  }
+  return 0;
+}
+
+/* Adds r to the results, replacing an earlier record of its key. */
+static int keep_result(dc_result_record **out, int *n, const dc_result_record *r) {
+  int slot = *n;
+  for (int i = 0; i < *n; ++i)
+    if (!strcmp((*out)[i].key, r->key)) slot = i;
+  if (slot == *n) {
+    void *grown = realloc(*out, sizeof **out * (size_t)(*n + 1));
+    if (!grown) return -1;
+    *out = grown;
+    ++*n;
+  }
+  (*out)[slot] = *r;
+  return 0;
+}
+
+int dc_tune_log_results(const char *path, dc_result_record **out, int *count, dc_log_machine *machine, char *why,
+                        size_t why_len) {
   size_t size = 0;
+  memset(machine, 0, sizeof *machine);
   char *text = read_all(path, &size);
   if (!text) {
     snprintf(why, why_len, "%s: cannot read", path);
@@ -258,11 +333,7 @@ int dc_tune_log_results(const char *path, dc_result_record **out, int *count, ch
       rc = -1;
       break;
     }
-    if (is_record(line, "header") && provenance && !provenance[0]) {
-      const char *at = strstr(line, "\"provenance\":");
-      snprintf(provenance, prov_len, "%s", at ? at + 13 : "unknown");
-      if (strlen(provenance) > 0) provenance[strlen(provenance) - 1] = '\0'; /* the record's closing brace */
-    }
+    if (is_record(line, "header") && (rc = take_header(line, path, lines, machine, why, why_len)) != 0) break;
     if (!is_record(line, "result")) continue;
     dc_result_record r;
     if (parse_result(line, &r) != 0) {
@@ -270,19 +341,16 @@ int dc_tune_log_results(const char *path, dc_result_record **out, int *count, ch
       rc = -1;
       break;
     }
-    int slot = n;
-    for (int i = 0; i < n; ++i)
-      if (!strcmp((*out)[i].key, r.key)) slot = i;
-    if (slot == n) {
-      void *grown = realloc(*out, sizeof **out * (size_t)(n + 1));
-      if (!grown) {
-        rc = -1;
-        break;
-      }
-      *out = grown;
-      ++n;
+    if (!machine->cpu[0]) {
+      snprintf(why, why_len, "%s:%d: a result before any header record: on which CPU?", path, lines);
+      rc = -1;
+      break;
     }
-    (*out)[slot] = r;
+    snprintf(r.cpu, sizeof r.cpu, "%s", machine->cpu);
+    if ((rc = keep_result(out, &n, &r)) != 0) {
+      snprintf(why, why_len, "%s: out of memory", path);
+      break;
+    }
   }
   free(text);
   *count = n;
@@ -303,8 +371,45 @@ static void c_string(FILE *f, const char *text) {
   fputc('"', f);
 }
 
-int dc_emit_header(const char *path, const dc_result_record *results, int count, const char *provenance,
-                   const char *sources, char *why, size_t why_len) {
+/* The machine of cpu among machines (NULL: none names it). */
+static const dc_log_machine *machine_of(const dc_log_machine *machines, int machine_count, const char *cpu) {
+  for (int i = 0; i < machine_count; ++i)
+    if (!strcmp(machines[i].cpu, cpu)) return &machines[i];
+  return NULL;
+}
+
+/* The rows of results[first]'s CPU, that CPU's first row being results[first]. */
+static void write_cpu_rows(FILE *f, const dc_result_record *results, int count, int first,
+                           const dc_log_machine *machine) {
+  char line[1200];
+  if (machine) {
+    snprintf(line, sizeof line, "# measured on %s", machine->provenance);
+    fprintf(f, "    ");
+    c_string(f, line);
+    fprintf(f, ",\n");
+  }
+  snprintf(line, sizeof line, "@cpu %s", results[first].cpu);
+  fprintf(f, "    ");
+  c_string(f, line);
+  fprintf(f, ",\n");
+  for (int i = first; i < count; ++i) {
+    if (strcmp(results[i].cpu, results[first].cpu) != 0) continue;
+    dc_result_row_text(&results[i], line, sizeof line);
+    fprintf(f, "    ");
+    c_string(f, line);
+    fprintf(f, ",\n");
+  }
+}
+
+/* Whether results[i] is the first row of its CPU. */
+static int first_of_cpu(const dc_result_record *results, int i) {
+  for (int j = 0; j < i; ++j)
+    if (!strcmp(results[j].cpu, results[i].cpu)) return 0;
+  return 1;
+}
+
+int dc_emit_header(const char *path, const dc_result_record *results, int count, const dc_log_machine *machines,
+                   int machine_count, const char *sources, char *why, size_t why_len) {
   dc_atomic_file af;
   if (dc_atomic_open(&af, path) != 0) {
     snprintf(why, why_len, "%s: cannot create a temporary file beside it", path);
@@ -312,18 +417,13 @@ int dc_emit_header(const char *path, const dc_result_record *results, int count,
   }
   FILE *f = af.file;
   fprintf(f, "/* Generated by dconv1d-tune from %s: do not edit.\n", sources);
-  fprintf(f, " * One row per tuned (shape, pass, dtype, threads):\n");
+  fprintf(f, " * One row per tuned (shape, pass, dtype, threads), under the \"@cpu NAME\" line\n");
+  fprintf(f, " * of the CPU it was measured on (see dconv1d_tuned_import):\n");
   fprintf(f, " *   DESCRIPTOR PASS DTYPE THREADS GFLOPS PEAK_PCT VS_ONEDNN VS_DEFAULT CONFIG */\n");
-  fprintf(f, "#define DCONV1D_TUNED_PROVENANCE ");
-  c_string(f, provenance);
-  fprintf(f, "\nstatic const char *const dc_tuned_lines[] = {\n");
-  for (int i = 0; i < count; ++i) {
-    char row[800];
-    dc_result_row_text(&results[i], row, sizeof row);
-    fprintf(f, "    ");
-    c_string(f, row);
-    fprintf(f, ",\n");
-  }
+  fprintf(f, "static const char *const dc_tuned_lines[] = {\n");
+  for (int i = 0; i < count; ++i)
+    if (first_of_cpu(results, i))
+      write_cpu_rows(f, results, count, i, machine_of(machines, machine_count, results[i].cpu));
   fprintf(f, "    NULL};\n");
   if (ferror(f) || dc_atomic_commit(&af) != 0) {
     dc_atomic_abandon(&af);

@@ -20,9 +20,17 @@ typedef struct {
 
 typedef struct {
   char key[160], descriptor[96], pass[16], dtype[8], config[512], onednn_impl[96], strategy[16];
+  char cpu[64]; /* the log's CPU (its header records'), not a field of the record */
   int threads, candidates;
   double gflops, peak_pct, vs_onednn, vs_default, seconds;
 } dc_result_record;
+
+/* Where a log was measured: its header records' CPU (dconv1d_cpu_name) and
+ * the first one's provenance object. */
+typedef struct {
+  char cpu[64];
+  char provenance[1024];
+} dc_log_machine;
 
 typedef struct {
   FILE *file;
@@ -32,9 +40,12 @@ typedef struct {
   int finished_count;
 } dc_tune_log;
 
-/* Opens (creating or resuming) path; a truncated last line from a killed
- * run is cut off; any other malformed line is an error. 0 or -1 + why. */
-int dc_tune_log_open(dc_tune_log *log, const char *path, char *why, size_t why_len);
+/* Opens (creating or resuming) path for tuning on CPU cpu; a truncated last
+ * line from a killed run is cut off; any other malformed line is an error,
+ * and so is a header record of another CPU, or of none (a log written
+ * before logs named their CPU): its results say nothing about this one.
+ * 0 or -1 + why. */
+int dc_tune_log_open(dc_tune_log *log, const char *path, const char *cpu, char *why, size_t why_len);
 void dc_tune_log_close(dc_tune_log *log);
 /* 1 when a record could not be written (a full disk, say): the run must fail. */
 int dc_tune_log_failed(const dc_tune_log *log);
@@ -44,14 +55,17 @@ void dc_tune_log_header(dc_tune_log *log, const dc_provenance *p, const char *st
 void dc_tune_log_candidate(dc_tune_log *log, const dc_candidate_record *r);
 void dc_tune_log_result(dc_tune_log *log, const dc_result_record *r);
 
-/* Strict reading for header emission: every line complete and well formed.
- * Returns the result records (last one per key wins) or -1 + why. */
-int dc_tune_log_results(const char *path, dc_result_record **out, int *count, char *provenance, size_t prov_len,
-                        char *why, size_t why_len);
+/* Strict reading for header emission: every line complete and well formed,
+ * a header record naming one CPU before the first result. Returns the result
+ * records (last one per key wins, cpu set) and the log's machine, or -1 + why. */
+int dc_tune_log_results(const char *path, dc_result_record **out, int *count, dc_log_machine *machine, char *why,
+                        size_t why_len);
 
-/* Writes the tuned header (C) from results, atomically; 0 or -1 + why. */
-int dc_emit_header(const char *path, const dc_result_record *results, int count, const char *provenance,
-                   const char *sources, char *why, size_t why_len);
+/* Writes the tuned header (C) from results, atomically: each CPU's rows
+ * under its "@cpu" line, after a comment row with its provenance (from
+ * machines, where one names that CPU). 0 or -1 + why. */
+int dc_emit_header(const char *path, const dc_result_record *results, int count, const dc_log_machine *machines,
+                   int machine_count, const char *sources, char *why, size_t why_len);
 /* One tuned row in the library's text form (see dconv1d_tuned_import). */
 void dc_result_row_text(const dc_result_record *r, char *buf, size_t len);
 
