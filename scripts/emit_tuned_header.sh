@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 logs=()
 for dir in results/tuning/*/; do
   [ "$dir" = results/tuning/legacy/ ] && continue
-  [ -f "$dir/default.jsonl" ] && logs+=("$dir/default.jsonl")
+  [ -f "${dir}default.jsonl" ] && logs+=("${dir}default.jsonl")
   while IFS= read -r f; do [ -f "$f" ] && logs+=("$f"); done < <(printf '%s\n' "$dir"retune*.jsonl | sort -V)
 done
 if ((${#logs[@]} == 0)); then
