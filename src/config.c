@@ -336,6 +336,22 @@ static int neither_fills_lanes(const dconv1d_shape *shape) {
   return lane_share(shape->c) <= 0.85 && lane_share(shape->k) <= 0.85;
 }
 
+/* On the AMD EPYC VM (Zen 4, family 25; its AVX-512 runs on 256-bit units)
+ * the pixel tiles beat the GEMM and the channel tiles where the Intel
+ * measurements behind the rules above kept them out. Paired in one process
+ * against the heuristic before (the GEMM along the channels or filters, or
+ * the channel tiles), d = 2, W = 20,000 + span, 1 thread: all 90 shapes of
+ * C in {24, 32, 48, 64, 96}, K in {12, 20, 24, 32, 48, 64}, S in {9, 13,
+ * 17} not already on the pixel tiles at 1.01-1.26x (median 1.09x; 48 -> 24,
+ * S = 9: 78 -> 90 % of peak); 2 threads (with private sums where the input
+ * outweighs the sums 7-fold, wu_prefers_private_sums) 1.02-1.16x on 24 of
+ * them. Left out: S = 33 (1 thread 0.97-1.12x, 2 threads 0.94-0.99x), and
+ * S = 51 or 64 with whole vectors of C and K (C, K in {16 ... 128}, d = 8:
+ * 0.97-1.03x). Wider layers than these were not measured here. */
+static int amd_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
+  return shape->s <= 17 && dc_max(shape->c, shape->k) <= 96 && dc_cpu_amd();
+}
+
 /* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
  * read x and dy rows as they lie, once each; the GEMM copied dy transposed
  * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
@@ -362,7 +378,9 @@ int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   /* C = 15 or 16 fill the channel vectors: the pixel ones ran even there */
   if (channel_tiles && lane_share(shape->c) >= 0.9) return DC_TAP_TILES_ALONG_CHANNELS;
   if (prefers_pixel_tap_tiles(shape)) return DC_TAP_TILES_ALONG_PIXELS;
-  if (channel_tiles || wider_channel_tiles(shape)) return DC_TAP_TILES_ALONG_CHANNELS;
+  if (channel_tiles) return DC_TAP_TILES_ALONG_CHANNELS;
+  if (amd_prefers_pixel_tap_tiles(shape)) return DC_TAP_TILES_ALONG_PIXELS;
+  if (wider_channel_tiles(shape)) return DC_TAP_TILES_ALONG_CHANNELS;
   if (few_channel_taps(shape) || neither_fills_lanes(shape)) return DC_TAP_TILES_ALONG_PIXELS;
   return shape->c <= 4 ? DC_TAP_TILES_ALONG_FILTERS : 0;
 }
@@ -398,14 +416,21 @@ static int64_t wu_tiles(const dconv1d_shape *shape, const dconv1d_config *config
 
 /* Threads split the width with private sums, rather than own tiles over the
  * whole width, where the tiles are too few to share out evenly, or where the
- * input (x and dy) outweighs the accumulators 8-fold or more: owners each
+ * input (x and dy) outweighs the accumulators 8-fold or more (FP32 pixel tiles on AMD: 4-fold): owners each
  * read all of it, the private copies cost one zeroing and one sum each. At 2
  * threads, FP32, paired against owners: 48 -> 24 (S = 9, input 210 times the
  * sums) 1.22x, 8 -> 128 (S = 17, 61 times) 1.19x, 32 -> 12 (S = 33) 1.11x,
  * 24 -> 24 along the pixels (S = 9, 16 partial sums a weight: 11.6 times)
  * 1.18x, C = K = 32 (S = 51, 24 times) 1.01-1.02x, C = K = 64 (S = 51, 12.5
  * times) 0.99x; owners won at 24 -> 8 along the pixels (S = 33, 6.4 times,
- * 1.03-1.05x) and BF16 8 -> 128 (1.9 times, with owners splitting K: 1.10x). */
+ * 1.03-1.05x) and BF16 8 -> 128 (1.9 times, with owners splitting K: 1.10x).
+ * On the AMD EPYC VM along the pixels, private sums against owners ran
+ * 1.31x at 48 -> 12 (S = 17, 7.7 times; 73 -> 96 % of peak), 1.30x at
+ * 96 -> 24 (S = 9, 7.3 times), 1.33x at 48 -> 32 (S = 9, 7.2 times), 1.23x
+ * at 48 -> 20 (S = 13, 6.8 times), 1.07x at 24 -> 8 (S = 33, 6.4 times,
+ * where the Intel VM's owners won), even at 96 -> 48 (S = 9, 4.3 times;
+ * 1.00x), 48 -> 48 and 64 -> 64 (S = 17, 3.1 and 2.4 times; 0.99x): a
+ * bound of 4 there, for what was measured (not BF16, not the GEMM). */
 static int wu_prefers_private_sums(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
   if (wu_tiles(shape, config) < 4 * (int64_t)threads) return 1;
   const int64_t lanes =
@@ -417,7 +442,8 @@ static int wu_prefers_private_sums(const dconv1d_shape *shape, const dconv1d_con
       (double)shape->n * ((double)shape->c * (double)shape->w + (double)shape->k * (double)dconv1d_out_width(shape)) *
       (double)dc_esize(shape->dtype);
   const double sum_bytes = (double)shape->s * (double)shape->c * (double)shape->k * (double)lanes * sizeof(float);
-  return threads > 1 && input_bytes >= 8.0 * sum_bytes;
+  const double bound = lanes == 16 && shape->dtype == DCONV1D_F32 && dc_cpu_amd() ? 4.0 : 8.0;
+  return threads > 1 && input_bytes >= bound * sum_bytes;
 }
 
 /* Owners split the K blocks, not the taps, where dy outweighs x 4-fold and

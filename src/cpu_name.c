@@ -70,3 +70,9 @@ void dconv1d_cpu_name(char *out, size_t len) {
   slug_model(model, slug, sizeof slug);
   snprintf(out, len, "%s-f%dm%d", slug[0] ? slug : "unknown", cpuinfo_number("cpu family"), cpuinfo_number("model\t"));
 }
+
+/* GCC's CPUID check: no file read, and safe from any thread. */
+int dc_cpu_amd(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_is("amd") != 0;
+}

@@ -138,6 +138,8 @@ int dc_amx_prefers(const dconv1d_shape *shape, dconv1d_pass pass);
 int dc_amx_supported(void);
 /* /proc/cpuinfo's model name ("unknown" where absent); dconv1d_cpu_name builds on it. */
 void dc_cpu_model(char *out, size_t len);
+/* Whether this CPU is AMD's: some heuristic rules were measured to differ there (config.c). */
+int dc_cpu_amd(void);
 /* Loads the tile configuration for blocks shaped like block (its
  * channel_block and out_tiles_wide) on this thread; dc_amx_end releases it. */
 void dc_amx_begin(const dc_amx_block *block);

@@ -371,14 +371,19 @@ static void test_tap_tiles_config(void) {
   sh.c = 17;                                          /* 17 -> 1: neither fills its vectors, the pixel tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
+  /* an AMD CPU takes the pixel tiles up to 96 channels and filters at up to 17 taps (config.c) */
+  const int amd = dc_cpu_amd(), pixels = DCONV1D_WU_VECTOR_PIXELS;
   sh.c = 48, sh.k = 24, sh.s = 9; /* three full channel vectors at a few taps: along the channels */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
-  CHECK_EQ_INT(cfg.bwd_weight.k_block, 8);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == (amd ? pixels : 1));
+  CHECK_EQ_INT(cfg.bwd_weight.k_block, amd ? dc_pixel_tap_tile_filters(&sh, cfg.bwd_weight.c_block) : 8);
   sh.s = 33; /* more taps: the GEMM */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
   sh.s = 9, sh.c = 64; /* four vectors: the GEMM */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(amd ? cfg.bwd_weight.vector_channels == pixels : cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
+  sh.c = 128; /* past 96 channels: the GEMM on either */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES);
   sh.c = 40; /* lanes a sixth empty, and the filters' a quarter: the pixel tiles, not the channel tiles */
@@ -386,13 +391,26 @@ static void test_tap_tiles_config(void) {
   CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS);
   sh.c = 48, sh.k = 20, sh.s = 9; /* full channel vectors, K = 20: the channel tiles, 3 tiles of 3 taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == (amd ? pixels : 1));
   sh.s = 13; /* 5 tiles of 3 pad 13 taps to 15: the GEMM along the channels */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  CHECK(amd ? cfg.bwd_weight.vector_channels == pixels
+            : cfg.wu_formulation != DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
   sh.s = 17; /* 6 tiles of 3 for 17: the tiles */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == 1);
+  CHECK(cfg.wu_formulation == DCONV1D_WU_TAP_TILES && cfg.bwd_weight.vector_channels == (amd ? pixels : 1));
+  sh.s = 25; /* past 17 taps: as before on either */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(cfg.bwd_weight.vector_channels != pixels);
+  if (amd) { /* 2 threads: private sums where the input outweighs the pixel tiles' sums 4-fold (here 6.8) */
+    dconv1d_shape two = sh;
+    two.n = 1, two.c = 48, two.k = 20, two.s = 13, two.d = 2, two.w = 20024, two.threads = 2;
+    CHECK_EQ_INT(dconv1d_config_default(&two, &cfg), DCONV1D_OK);
+    CHECK(cfg.bwd_weight.vector_channels == pixels && cfg.wu_reduction == DCONV1D_WU_PRIVATE);
+    two.k = 48, two.s = 17, two.w = 20032; /* 3.1-fold: owners */
+    CHECK_EQ_INT(dconv1d_config_default(&two, &cfg), DCONV1D_OK);
+    CHECK(cfg.bwd_weight.vector_channels == pixels && cfg.wu_reduction == DCONV1D_WU_OWNER);
+  }
   sh.s = 9;
   sh.c = 8, sh.k = 256; /* few channel taps, many filters: along the pixels */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
