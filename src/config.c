@@ -343,11 +343,11 @@ static int neither_fills_lanes(const dconv1d_shape *shape) {
  * the channel tiles), d = 2, W = 20,000 + span, 1 thread: all 90 shapes of
  * C in {24, 32, 48, 64, 96}, K in {12, 20, 24, 32, 48, 64}, S in {9, 13,
  * 17} not already on the pixel tiles at 1.01-1.26x (median 1.09x; 48 -> 24,
- * S = 9: 78 -> 90 % of peak); 2 threads (with private sums where the input
- * outweighs the sums 7-fold, wu_prefers_private_sums) 1.02-1.16x on 24 of
- * them. Left out: S = 33 (1 thread 0.97-1.12x, 2 threads 0.94-0.99x), and
- * S = 51 or 64 with whole vectors of C and K (C, K in {16 ... 128}, d = 8:
- * 0.97-1.03x). Wider layers than these were not measured here. */
+ * S = 9: 78 -> 90 % of peak); 2 threads, under the 8-fold private-sum
+ * bound then, 1.02-1.16x on 21 of 24, and 0.86-0.88x on three where owners
+ * ran (the 4-fold bound of wu_prefers_private_sums comes from them). Left out: S = 33 (1 thread 0.97-1.12x, 2 threads
+ * 0.94-0.99x), and S = 51 or 64 with whole vectors of C and K (C, K in {16 ... 128}, d = 8: 0.97-1.03x). Wider layers
+ * than these were not measured here. */
 static int amd_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
   return shape->s <= 17 && dc_max(shape->c, shape->k) <= 96 && dc_cpu_amd();
 }
