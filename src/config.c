@@ -458,14 +458,27 @@ static int wu_owners_split_filters(const dconv1d_shape *shape, const dconv1d_con
   return threads > 1 && dy_elements >= 4.0 * x_elements && extents[1] >= 2 * (int64_t)threads;
 }
 
-/* Owners split the K blocks also where the taps' tiles share out unevenly
- * and the K blocks evenly: BF16 at 2 threads, pixel tiles of 4 filters,
- * against the taps split: 112 -> 24 (S = 17: 3 tiles, 6 K blocks) 70 -> 89 %
- * of peak, 1.26x; 96 -> 56 (S = 25: 5 tiles, 14 K blocks) 1.20x. */
-static int wu_owners_taps_uneven(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
+/* Where the taps' tiles share out unevenly over the owners, the owners
+ * split whichever leading levels share out best: the K blocks alone, then
+ * taps x K blocks, then taps x K x C blocks (ties to the fewer levels, whose
+ * owners read less of x or dy). BF16 at 2 threads, pixel tiles, against the
+ * taps split: 112 -> 24 (S = 17: 3 tiles, 6 K blocks) sKc 70 -> 89 % of
+ * peak, 1.26x; 96 -> 56 (S = 25: 5 tiles, 14 K blocks) 1.20x. On the AMD
+ * EPYC VM, 3 tiles and 3 or 5 K blocks (0.75 -> 0.90 or 0.94 of the
+ * threads busy): SKc 1.18-1.22x on 96 -> 24, 64 -> 20, 16 -> 40, 24 -> 40
+ * (S = 9), 24 -> 20 and 64 -> 20 (S = 13); SKC (2 C blocks, all busy)
+ * 1.21x on 96 -> 24, 1.29x on 128 -> 20 (S = 9) where SKc ran 1.19x. */
+static const char *wu_owner_split(const dconv1d_shape *shape, const dconv1d_config *config, int threads) {
   int64_t extents[DC_NEST_DIMS];
   dc_wu_nest_extents(shape, config, extents, NULL);
-  return threads > 1 && dc_share_out(extents[0], threads) < 0.9 && dc_share_out(extents[1], threads) >= 0.95;
+  if (threads < 2 || dc_share_out(extents[0], threads) >= 0.9) return "Skc";
+  static const char *const orders[] = {"sKc", "SKc", "SKC"};
+  const double shares[] = {dc_share_out(extents[1], threads), dc_share_out(extents[0] * extents[1], threads),
+                           dc_share_out(extents[0] * extents[1] * extents[2], threads)};
+  int best = 0;
+  for (int i = 1; i < 3; ++i)
+    if (shares[i] > shares[best] + 0.01) best = i;
+  return shares[best] > dc_share_out(extents[0], threads) ? orders[best] : "Skc";
 }
 
 dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config *config) {
@@ -494,8 +507,10 @@ dconv1d_status dconv1d_config_default(const dconv1d_shape *shape, dconv1d_config
   config->wu_reduction = wu_prefers_private_sums(shape, config, threads) ? DCONV1D_WU_PRIVATE : DCONV1D_WU_OWNER;
   if (config->wu_reduction == DCONV1D_WU_PRIVATE)
     snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "skc");
-  else if (wu_owners_split_filters(shape, config, threads) || wu_owners_taps_uneven(shape, config, threads))
+  else if (wu_owners_split_filters(shape, config, threads))
     snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "sKc");
+  else
+    snprintf(config->bwd_weight.loop_order, DCONV1D_ORDER_MAX, "%s", wu_owner_split(shape, config, threads));
   return DCONV1D_OK;
 }
 

@@ -335,6 +335,23 @@ static void test_wu_reduction_default(void) {
   sh.s = 12, sh.w = 20022; /* 2 tiles of 6 taps: the taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
+  /* 3 tiles and 5 K blocks share out unevenly, their 15 pairs nearly evenly: taps x K blocks */
+  sh.c = 24, sh.k = 20, sh.s = 13, sh.w = 20024;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
+    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+    CHECK(strcmp(cfg.bwd_weight.loop_order, "SKc") == 0);
+  }
+  /* 3 tiles, 3 K blocks (of 8), 2 C blocks: all three levels share out evenly */
+  sh.c = 96, sh.k = 24, sh.s = 9, sh.w = 20016;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
+    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+    CHECK(strcmp(cfg.bwd_weight.loop_order, "SKC") == 0);
+  }
+  sh.threads = 1; /* one owner: the default taps order */
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
+  CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
 }
 
 static void test_tap_tiles_config(void) {
