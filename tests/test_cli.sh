@@ -22,6 +22,22 @@ for exe in "$@"; do
     passed=$((passed + 1))
   done
 done
+# dconv1d-bench's CSV: a row per implementation, and the peak its % are against is the better of a
+# probe before the timing and one after it (one probe on a busy machine can run at a fraction of it)
+for exe in "$@"; do
+  [ "$(basename "$exe")" = dconv1d-bench ] || continue
+  tmp=$(mktemp -d)
+  "$exe" --pass fwd --dtype f32 --threads 1 --paired-budget 0.05 --benchmark_filter=none --no-onednn \
+    --csv "$tmp/b.csv" n1c3k2w64s3d2 >"$tmp/out" 2>&1 || fail "dconv1d-bench --csv: $(cat "$tmp/out")"
+  [ "$(wc -l <"$tmp/b.csv")" -eq 2 ] || fail "dconv1d-bench --csv wrote $(wc -l <"$tmp/b.csv") lines, expected 2"
+  /usr/bin/env python3 - "$tmp/b.csv.provenance.json" <<'PY' || fail "dconv1d-bench provenance: $(cat "$tmp/b.csv.provenance.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["peak_probes"] == 2 and p["peak_f32_gflops"] >= p["first_peak_f32_gflops"] > 0, p
+PY
+  rm -rf "$tmp"
+  passed=$((passed + 1))
+done
 # the tuner's CPU name (the tuned rows' key) is the machine name's stem (the results folders')
 tune= sweep=
 for exe in "$@"; do case "$(basename "$exe")" in dconv1d-tune) tune=$exe ;; dconv1d-sweep) sweep=$exe ;; esac; done

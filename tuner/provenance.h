@@ -14,13 +14,19 @@ typedef struct {
   char backend[96];
   char hostname[64];
   int threads;
-  double peak_f32_gflops, peak_bf16_gflops; /* measured in this process at `threads` */
+  double peak_f32_gflops, peak_bf16_gflops; /* measured in this process at `threads`: the best probe */
+  double first_f32_gflops, first_bf16_gflops; /* the first probe's, before any timing */
+  int peak_probes;
   int peak_bf16_amx;                        /* the BF16 peak is AMX's (TDPBF16PS), else AVX512-BF16's */
   double clock_ghz;
   long long llc_bytes;
 } dc_provenance;
 
 void dc_provenance_collect(dc_provenance *p, int threads);
+/* Probes the peak again and keeps the better: on a shared machine one probe
+ * can run at a fraction of it (a thread descheduled throughout), which would
+ * inflate every % of peak normalised by it. */
+void dc_provenance_probe_peak_again(dc_provenance *p);
 /* Writes the fields as one JSON object (no trailing newline). */
 void dc_provenance_write_json(FILE *out, const dc_provenance *p);
 long long dc_llc_bytes(void);
