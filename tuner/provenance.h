@@ -14,10 +14,10 @@ typedef struct {
   char backend[96];
   char hostname[64];
   int threads;
-  double peak_f32_gflops, peak_bf16_gflops; /* measured in this process at `threads`: the best probe */
+  double peak_f32_gflops, peak_bf16_gflops;   /* measured in this process at `threads`: the best probe */
   double first_f32_gflops, first_bf16_gflops; /* the first probe's, before any timing */
   int peak_probes;
-  int peak_bf16_amx;                        /* the BF16 peak is AMX's (TDPBF16PS), else AVX512-BF16's */
+  int peak_bf16_amx; /* the BF16 peak is AMX's (TDPBF16PS), else AVX512-BF16's */
   double clock_ghz;
   long long llc_bytes;
 } dc_provenance;
