@@ -214,6 +214,8 @@ void dc_wu_nest_extents(const dconv1d_shape *shape, const dconv1d_config *config
   blocks[2] = plan.c_block;
 }
 
+static int64_t pixel_tile_cost(void *vctx, const int64_t coord[DC_NEST_DIMS]);
+
 dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, const dconv1d_config *config, int threads,
                                dc_arena_layout *arena) {
   char why[128];
@@ -225,6 +227,7 @@ dconv1d_status dc_wu_plan_init(dc_wu_plan *plan, const dconv1d_shape *shape, con
                     why, sizeof why) != 0)
     return DCONV1D_ERR_BAD_CONFIG;
   dc_wu_nest_extents(shape, config, plan->nest.extent, NULL);
+  if (tap_tiles && plan->vector_pixels) plan->nest.cost = pixel_tile_cost;
   /* the tap tiles index in 64 bits, but keep the GEMM forms' 32-bit limit on the panels: a wider
    * image is unsupported by every other form of this pass, and its panel would not fit anyway */
   const int narrow = plan->panel_width <= INT32_MAX && plan->padded_out_width <= INT32_MAX;
@@ -386,8 +389,26 @@ static void tap_tiles_k(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_cou
   }
 }
 
+/* The first tap of pixel tile `tile`: the taps are dealt out evenly (33 in 6
+ * tiles: 5, 6, 5, 6, 5, 6), so that owners splitting the tiles get even
+ * work. Tiles of the most taps with a short last one (6, 6, 6, 6, 6, 3) gave
+ * the owner of the last 15 taps to the other's 18: 2 threads ran 1.76x one
+ * on BF16 24 -> 8, S = 33. */
+static int64_t pixel_tile_first_tap(const dc_wu_plan *p, int64_t tile) {
+  return tile * p->taps / (p->taps_padded / p->taps_per_tile);
+}
+
+/* A pixel tile's work, for the owners' split: taps x filters x channels. */
+static int64_t pixel_tile_cost(void *vctx, const int64_t coord[DC_NEST_DIMS]) {
+  const dc_wu_plan *p = ((const wu_ctx *)vctx)->plan;
+  const int64_t taps = pixel_tile_first_tap(p, coord[0] + 1) - pixel_tile_first_tap(p, coord[0]);
+  const int64_t filters = dc_min(p->k_block, p->filters_padded - coord[1] * p->k_block);
+  return taps * filters * dc_min(p->c_block, p->channels_padded - coord[2] * p->c_block);
+}
+
 /* Formulation taps vectorised along the pixels: one register tile per channel of the C block. */
-static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, int64_t c_count, int64_t copy) {
+static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t tap_count, int64_t k0, int64_t c0, int64_t c_count,
+                         int64_t copy) {
   const dc_wu_plan *p = ctx->plan;
   const int64_t C = p->channels, KP = p->filters_padded, q0 = ctx->block_begin * p->width_block;
   const size_t esize = dc_esize(p->dtype);
@@ -400,7 +421,7 @@ static void tap_tiles_px(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t c0, 
       .dy = (const char *)p->dy_panel + (size_t)(k0 * p->padded_out_width + q0) * esize,
       .dy_ld = p->padded_out_width,
       .len = dc_max(0, dc_min((ctx->block_end - ctx->block_begin) * p->width_block, p->out_width - q0)),
-      .tap_count = (int)dc_min(p->taps_per_tile, p->taps - s0),
+      .tap_count = (int)tap_count,
       .filter_count = (int)p->k_block,
       .accumulate = ctx->accumulate,
       .dtype = p->dtype};
@@ -430,7 +451,8 @@ static void tap_tiles(const wu_ctx *ctx, int64_t s0, int64_t k0, int64_t k_count
   const dc_wu_plan *p = ctx->plan;
   const int64_t CP = p->channels_padded, q0 = ctx->block_begin * p->width_block;
   if (p->vector_pixels) {
-    tap_tiles_px(ctx, s0, k0, c0, c_count, copy);
+    const int64_t tile = s0 / p->taps_per_tile, first = pixel_tile_first_tap(p, tile);
+    tap_tiles_px(ctx, first, pixel_tile_first_tap(p, tile + 1) - first, k0, c0, c_count, copy);
     return;
   }
   if (!p->vector_channels) {

@@ -38,6 +38,7 @@ int dc_nest_parse(const char *order, const char *letters, int need_parallel, dc_
     nest->par_begin = nest->par_end = 0;
   }
   for (int d = 0; d < DC_NEST_DIMS; ++d) nest->extent[d] = 1;
+  nest->cost = NULL;
   return 0;
 }
 
@@ -56,6 +57,38 @@ static void decode(const dc_nest *nest, int begin, int end, int64_t index, int64
   }
 }
 
+/* The cost of parallel iteration p (all its inner iterations); coord holds the outer ones. */
+static int64_t iteration_cost(const dc_nest *nest, int64_t p, int64_t inner, int64_t coord[DC_NEST_DIMS], void *ctx) {
+  int64_t cost = 0;
+  decode(nest, nest->par_begin, nest->par_end, p, coord);
+  for (int64_t i = 0; i < inner; ++i) {
+    decode(nest, nest->par_end, DC_NEST_DIMS, i, coord);
+    cost += nest->cost(ctx, coord);
+  }
+  return cost;
+}
+
+/* Where thread t's share of the par iterations begins: the boundary whose
+ * running cost comes nearest t / nthreads of the total (ties: the earlier),
+ * which for equal costs at 2 threads is the count split's. */
+static int64_t weighted_boundary(const dc_nest *nest, int64_t par, int64_t inner, int t, int nthreads,
+                                 const int64_t outer_coord[DC_NEST_DIMS], void *ctx) {
+  if (t <= 0) return 0;
+  if (t >= nthreads) return par;
+  int64_t coord[DC_NEST_DIMS], total = 0;
+  memcpy(coord, outer_coord, sizeof coord);
+  for (int64_t p = 0; p < par; ++p) total += iteration_cost(nest, p, inner, coord, ctx);
+  const double target = (double)total * t / nthreads;
+  int64_t before = 0, best = 0;
+  double best_gap = target;
+  for (int64_t p = 0; p < par; ++p) {
+    before += iteration_cost(nest, p, inner, coord, ctx);
+    const double gap = before > target ? before - target : target - before;
+    if (gap < best_gap) best = p + 1, best_gap = gap;
+  }
+  return best;
+}
+
 void dc_nest_run(const dc_nest *nest, int tid, int nthreads, dc_tile_fn fn, void *ctx) {
   const int dims = DC_NEST_DIMS;
   int64_t outer = levels_product(nest, 0, nest->par_begin);
@@ -65,6 +98,10 @@ void dc_nest_run(const dc_nest *nest, int tid, int nthreads, dc_tile_fn fn, void
   int64_t coord[DC_NEST_DIMS] = {0};
   for (int64_t o = 0; o < outer; ++o) {
     decode(nest, 0, nest->par_begin, o, coord);
+    if (nest->cost && nthreads > 1) {
+      first = weighted_boundary(nest, par, inner, tid, nthreads, coord, ctx);
+      last = weighted_boundary(nest, par, inner, tid + 1, nthreads, coord, ctx);
+    }
     for (int64_t p = first; p < last; ++p) {
       decode(nest, nest->par_begin, nest->par_end, p, coord);
       for (int64_t i = 0; i < inner; ++i) {
