@@ -300,6 +300,15 @@ static void test_plan_keys(void) {
   CHECK(dconv1d_config_plan_key(&sh, DCONV1D_FWD, &a, NULL, 0) > 0);
 }
 
+/* Where BF16 runs the pixel tiles (AVX512-BF16 without AMX): owners, in loop order `order`. */
+static void check_bf16_owner_order(const dconv1d_shape *sh, const char *order) {
+  dconv1d_config cfg;
+  CHECK_EQ_INT(dconv1d_config_default(sh, &cfg), DCONV1D_OK);
+  if (!dc_tap_tiles_supported(DCONV1D_BF16) || dc_amx_supported()) return;
+  CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
+  CHECK(strcmp(cfg.bwd_weight.loop_order, order) == 0);
+}
+
 /* The weight pass's default reduction: private sums where the tiles are few or
  * the input outweighs the sums 16-fold (threads > 1), owned tiles otherwise. */
 static void test_wu_reduction_default(void) {
@@ -320,35 +329,19 @@ static void test_wu_reduction_default(void) {
   CHECK_EQ_INT(cfg.bwd_weight.loop_order[0], 'S'); /* x and dy alike: the owners split the taps */
   /* BF16 8 -> 128: pixel tiles' 16 partial sums a weight keep owners, and dy (16x x) has them split K */
   sh.c = 8, sh.k = 128, sh.w = 8016, sh.s = 17, sh.d = 1, sh.dtype = DCONV1D_BF16;
-  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
-    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
-    CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
-  }
+  check_bf16_owner_order(&sh, "sKc");
   /* BF16 112 -> 24 (S = 17): 3 tap tiles share out unevenly over 2 owners, 6 K blocks evenly */
   sh.c = 112, sh.k = 24, sh.w = 20032, sh.d = 2;
-  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
-    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
-    CHECK(strcmp(cfg.bwd_weight.loop_order, "sKc") == 0);
-  }
+  check_bf16_owner_order(&sh, "sKc");
   sh.s = 12, sh.w = 20022; /* 2 tiles of 6 taps: the taps */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
   /* 3 tiles and 5 K blocks share out unevenly, their 15 pairs nearly evenly: taps x K blocks */
   sh.c = 24, sh.k = 20, sh.s = 13, sh.w = 20024;
-  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
-    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
-    CHECK(strcmp(cfg.bwd_weight.loop_order, "SKc") == 0);
-  }
+  check_bf16_owner_order(&sh, "SKc");
   /* 3 tiles, 3 K blocks (of 8), 2 C blocks: all three levels share out evenly */
   sh.c = 96, sh.k = 24, sh.s = 9, sh.w = 20016;
-  CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
-  if (dc_tap_tiles_supported(DCONV1D_BF16) && !dc_amx_supported()) {
-    CHECK_EQ_INT(cfg.wu_reduction, DCONV1D_WU_OWNER);
-    CHECK(strcmp(cfg.bwd_weight.loop_order, "SKC") == 0);
-  }
+  check_bf16_owner_order(&sh, "SKC");
   sh.threads = 1; /* one owner: the default taps order */
   CHECK_EQ_INT(dconv1d_config_default(&sh, &cfg), DCONV1D_OK);
   CHECK(strcmp(cfg.bwd_weight.loop_order, "Skc") == 0);
