@@ -261,10 +261,10 @@ static int paired_runs(bench_item *items, int n, const options *o, dc_provenance
   int failures = results && timed ? time_pairs(items, n, o, results, timed) : 1;
   dc_provenance_probe_peak_again(prov);
   if (o->csv) csv_header(csv.file);
-  printf("\npaired A/B runs (%s cache, %.1f s budget per case; peak f32 %.1f, bf16 %.1f%s GFLOPS at %d threads, "
-         "best of %d probes)\n",
-         o->cold ? "cold" : "warm", o->paired_budget, prov->peak_f32_gflops, prov->peak_bf16_gflops,
-         prov->peak_bf16_amx ? " (AMX)" : "", prov->threads, prov->peak_probes);
+  printf("\npaired A/B runs (%s cache, %.1f s budget per case; peak f32 %.1f (%s), bf16 %.1f (%s) GFLOPS at %d "
+         "threads, best of %d probes)\n",
+         o->cold ? "cold" : "warm", o->paired_budget, prov->peak_f32_gflops, dc_peak_unit_name(prov->peak_f32_unit),
+         prov->peak_bf16_gflops, dc_peak_unit_name(prov->peak_bf16_unit), prov->threads, prov->peak_probes);
   printf("%-10s %-4s %-28s %2s | %9s %8s %7s %5s | %9s %8s %7s %5s | %7s  %s\n", "pass", "type", "descriptor", "T",
          "ours ms", "GFLOPS", "%peak", "cv", o->versus_text ? "versus ms" : "oneDNN ms", "GFLOPS", "%peak", "cv",
          "speedup", o->versus_text ? "" : "oneDNN impl");

@@ -55,7 +55,8 @@ void dc_provenance_collect(dc_provenance *p, int threads) {
   p->peak_f32_gflops = p->first_f32_gflops = f32.gflops;
   p->peak_bf16_gflops = p->first_bf16_gflops = bf16.gflops;
   p->peak_probes = 1;
-  p->peak_bf16_amx = bf16.amx;
+  p->peak_f32_unit = f32.unit;
+  p->peak_bf16_unit = bf16.unit;
   p->clock_ghz = f32.ghz;
   p->llc_bytes = dc_llc_bytes();
   probe_until_threads_count(p);
@@ -88,10 +89,12 @@ void dc_provenance_write_json(FILE *out, const dc_provenance *p) {
   json_string(out, "onednn", p->onednn, 0);
   json_string(out, "backend", p->backend, 0);
   fprintf(out,
-          "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_bf16_gflops\": %.1f, \"peak_bf16_unit\": \"%s\", "
+          "\"threads\": %d, \"peak_f32_gflops\": %.1f, \"peak_f32_unit\": \"%s\", \"peak_bf16_gflops\": %.1f, "
+          "\"peak_bf16_unit\": \"%s\", "
           "\"peak_probes\": %d, \"first_peak_f32_gflops\": %.1f, \"first_peak_bf16_gflops\": %.1f, "
           "\"single_thread_f32_gflops\": %.1f, "
           "\"clock_ghz\": %.2f, \"llc_bytes\": %lld}",
-          p->threads, p->peak_f32_gflops, p->peak_bf16_gflops, p->peak_bf16_amx ? "amx" : "avx512_bf16", p->peak_probes,
-          p->first_f32_gflops, p->first_bf16_gflops, p->single_f32_gflops, p->clock_ghz, p->llc_bytes);
+          p->threads, p->peak_f32_gflops, dc_peak_unit_name(p->peak_f32_unit), p->peak_bf16_gflops,
+          dc_peak_unit_name(p->peak_bf16_unit), p->peak_probes, p->first_f32_gflops, p->first_bf16_gflops,
+          p->single_f32_gflops, p->clock_ghz, p->llc_bytes);
 }

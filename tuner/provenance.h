@@ -2,6 +2,7 @@
  * compiler, git commit, date. Written next to every result file. */
 #ifndef DC_PROVENANCE_H
 #define DC_PROVENANCE_H
+#include "peak.h"
 #include <stdio.h>
 
 typedef struct {
@@ -17,8 +18,8 @@ typedef struct {
   double peak_f32_gflops, peak_bf16_gflops;   /* measured in this process at `threads`: the best probe */
   double first_f32_gflops, first_bf16_gflops; /* the first probe's, before any timing */
   int peak_probes;
-  double single_f32_gflops; /* one thread's FP32 probe, at threads > 1 (0 at 1) */
-  int peak_bf16_amx;        /* the BF16 peak is AMX's (TDPBF16PS), else AVX512-BF16's */
+  double single_f32_gflops;                   /* one thread's FP32 probe, at threads > 1 (0 at 1) */
+  dc_peak_unit peak_f32_unit, peak_bf16_unit; /* what the probes timed */
   double clock_ghz;
   long long llc_bytes;
 } dc_provenance;
