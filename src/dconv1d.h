@@ -243,6 +243,11 @@ const char *dconv1d_dtype_name(dconv1d_dtype dtype); /* "f32", "bf16" */
 /* The GEMM backend and the instruction set it generates code for, e.g.
  * "LIBXSMM 1.17-... (cpx)". */
 const char *dconv1d_backend_version(void);
+/* 1 where BF16 layers run on BF16 kernels (AVX-512 CPUs); 0 where they widen their operands to FP32,
+ * run an FP32 layer and round its results once (AVX2 CPUs, or DCONV1D_WIDEN_BF16=1 in the
+ * environment): the same sums in another order, at FP32's speed, with FP32's config and sources
+ * reported as "widened to f32: ...". */
+int dconv1d_bf16_native(void);
 
 /* ---- bf16 (stored as uint16_t), round to nearest even -------------------- */
 uint16_t dconv1d_bf16_from_float(float value);

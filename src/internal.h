@@ -227,6 +227,19 @@ typedef struct {
   int accumulator_copies;
 } dc_wu_plan;
 
+/* bf16_widen.c: a BF16 layer computed by an FP32 one where the CPU has no BF16 kernels. */
+typedef struct dc_widened dc_widened;
+dconv1d_status dc_widened_create(dc_widened **out, const dconv1d_shape *shape, const dconv1d_config *config);
+void dc_widened_destroy(dc_widened *widened);
+dconv1d_layer *dc_widened_layer(const dc_widened *widened);
+int dc_widened_config_dropped(const dc_widened *widened);
+dconv1d_status dc_widened_forward(dc_widened *w, const void *x, const void *wt, const void *bias,
+                                  dconv1d_activation act, void *y);
+dconv1d_status dc_widened_backward_data(dc_widened *w, const void *dy, const void *y, dconv1d_activation act,
+                                        const void *wt, void *dx);
+dconv1d_status dc_widened_backward_weight(dc_widened *w, const void *x, const void *dy, const void *y,
+                                          dconv1d_activation act, void *dwt, void *dbias);
+
 struct dconv1d_layer {
   dconv1d_shape shape;
   dconv1d_config config;
@@ -237,7 +250,8 @@ struct dconv1d_layer {
   dc_wu_plan wu;
   char *thread_scratch; /* threads * thread_scratch_stride bytes */
   size_t thread_scratch_stride;
-  char *arena; /* every buffer above points into it */
+  char *arena;         /* every buffer above points into it */
+  dc_widened *widened; /* set instead of the plans above: BF16 on a CPU without BF16 kernels */
 };
 
 dconv1d_status dc_conv_plan_init(dc_conv_plan *plan, const dconv1d_shape *shape, dconv1d_pass pass,

@@ -74,6 +74,21 @@ static void summarise_sources(dconv1d_layer *layer) {
              src[1], src[2]);
 }
 
+/* A BF16 layer that widens to an FP32 one reports that layer's config and sources, marked. */
+static dconv1d_status create_widened(dconv1d_layer *layer, const dconv1d_config *config) {
+  dconv1d_status status = dc_widened_create(&layer->widened, &layer->shape, config);
+  if (status != DCONV1D_OK) return status;
+  const dconv1d_layer *f32 = dc_widened_layer(layer->widened);
+  layer->config = f32->config;
+  layer->threads = f32->threads;
+  for (int pass = 0; pass < 3; ++pass)
+    snprintf(layer->pass_source[pass], sizeof layer->pass_source[pass], "widened to f32%s: %.70s",
+             dc_widened_config_dropped(layer->widened) ? " (the bf16 config does not apply)" : "",
+             f32->pass_source[pass]);
+  summarise_sources(layer);
+  return DCONV1D_OK;
+}
+
 dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, const dconv1d_config *config) {
   if (!out || !shape) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = dconv1d_shape_check(shape);
@@ -82,6 +97,14 @@ dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, c
   dconv1d_layer *layer = calloc(1, sizeof *layer);
   if (!layer) return DCONV1D_ERR_NO_MEMORY;
   layer->shape = *shape;
+  if (shape->dtype == DCONV1D_BF16 && !dconv1d_bf16_native()) {
+    if ((status = create_widened(layer, config)) != DCONV1D_OK) {
+      free(layer);
+      return status;
+    }
+    *out = layer;
+    return DCONV1D_OK;
+  }
   layer->threads = shape->threads > 0 ? shape->threads : omp_get_max_threads();
   if (config) {
     layer->config = *config;
@@ -102,6 +125,7 @@ dconv1d_status dconv1d_create(dconv1d_layer **out, const dconv1d_shape *shape, c
 
 void dconv1d_destroy(dconv1d_layer *layer) {
   if (!layer) return;
+  dc_widened_destroy(layer->widened);
   free(layer->arena);
   free(layer);
 }
@@ -117,6 +141,7 @@ dconv1d_status dconv1d_forward_act(dconv1d_layer *layer, const void *x, const vo
   if (!layer || !x || !wt || !y) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = check_activation(act, y);
   if (status != DCONV1D_OK) return status;
+  if (layer->widened) return dc_widened_forward(layer->widened, x, wt, bias, act, y);
   dc_conv_io io = {.in = x, .bias = bias, .wt = wt, .out = y, .relu = act == DCONV1D_ACT_RELU};
   dc_conv_pass_run(&layer->fwd, layer, &io, 0);
   return DCONV1D_OK;
@@ -127,6 +152,7 @@ dconv1d_status dconv1d_backward_data_act(dconv1d_layer *layer, const void *dy, c
   if (!layer || !dy || !wt || !dx) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = check_activation(act, y);
   if (status != DCONV1D_OK) return status;
+  if (layer->widened) return dc_widened_backward_data(layer->widened, dy, y, act, wt, dx);
   dc_conv_io io = {.in = dy, .mask = act == DCONV1D_ACT_RELU ? y : NULL, .wt = wt, .out = dx};
   dc_conv_pass_run(&layer->bwd_data, layer, &io, 1);
   return DCONV1D_OK;
@@ -137,6 +163,7 @@ dconv1d_status dconv1d_backward_weight_act(dconv1d_layer *layer, const void *x, 
   if (!layer || !x || !dy || !dwt) return DCONV1D_ERR_NULL_ARG;
   dconv1d_status status = check_activation(act, y);
   if (status != DCONV1D_OK) return status;
+  if (layer->widened) return dc_widened_backward_weight(layer->widened, x, dy, y, act, dwt, dbias);
   dc_wu_run(&layer->wu, layer, x, dy, act == DCONV1D_ACT_RELU ? y : NULL, dwt, dbias);
   return DCONV1D_OK;
 }

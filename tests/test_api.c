@@ -2,6 +2,7 @@
  * input (each kind its own status, outputs untouched, no crash), configs
  * (default validity, validator messages, print/parse round trip, parse
  * errors), and bf16 rounding. */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include "check.h"
 #include "dconv1d.h"
 #include "internal.h"
@@ -601,6 +602,61 @@ static void test_config_text(void) {
   CHECK_EQ_INT(dconv1d_config_parse(NULL, &back, why, sizeof why), DCONV1D_ERR_NULL_ARG);
 }
 
+/* BF16 without BF16 kernels: the layer reports the FP32 layer it runs on, keeps an explicit config
+ * FP32 can run, gives way where it cannot, and computes what the reference computes. */
+static void test_widened_bf16(void) {
+  const char *was = getenv("DCONV1D_WIDEN_BF16");
+  setenv("DCONV1D_WIDEN_BF16", "1", 1);
+  CHECK_EQ_INT(dconv1d_bf16_native(), 0);
+  const dconv1d_shape sh = {2, 5, 7, 90, 5, 3, 2, 1, DCONV1D_BF16, 1};
+  dconv1d_layer *layer = NULL;
+  CHECK_EQ_INT(dconv1d_create(&layer, &sh, NULL), DCONV1D_OK);
+  CHECK(layer && strncmp(dconv1d_layer_config_source(layer), "widened to f32: ", 16) == 0);
+  dconv1d_config f32_choice;
+  dconv1d_shape f32_shape = sh;
+  f32_shape.dtype = DCONV1D_F32;
+  CHECK_EQ_INT(dconv1d_config_default(&f32_shape, &f32_choice), DCONV1D_OK);
+  dconv1d_config cfg;
+  CHECK_EQ_INT(dconv1d_layer_config(layer, &cfg), DCONV1D_OK);
+  CHECK(dconv1d_config_validate(&f32_shape, &cfg, NULL, 0) == DCONV1D_OK);
+  const int64_t q = dconv1d_out_width(&sh), xs = sh.n * sh.c * sh.w, ys = sh.n * sh.k * q, ws = sh.k * sh.c * sh.s;
+  uint16_t *x = malloc(xs * 2), *wt = malloc(ws * 2), *y = malloc(ys * 2);
+  double *xd = malloc(xs * sizeof(double)), *wd = malloc(ws * sizeof(double)), *yd = malloc(ys * sizeof(double));
+  uint32_t r = 12345;
+  for (int64_t i = 0; i < xs + ws; ++i) {
+    r = r * 1664525u + 1013904223u;
+    const uint16_t v = dconv1d_bf16_from_float((float)((int)(r >> 8) % 2001 - 1000) / 997.0f);
+    if (i < xs)
+      x[i] = v, xd[i] = dconv1d_bf16_to_float(v);
+    else
+      wt[i - xs] = v, wd[i - xs] = dconv1d_bf16_to_float(v);
+  }
+  CHECK_EQ_INT(dconv1d_forward(layer, x, wt, NULL, y), DCONV1D_OK);
+  CHECK_EQ_INT(dconv1d_ref_forward(&sh, xd, wd, NULL, yd), DCONV1D_OK);
+  double worst = 0.0; /* one rounding of an exact-product FP32 sum: half a BF16 ulp, and FP32's order */
+  for (int64_t i = 0; i < ys; ++i) {
+    const double err = fabs(dconv1d_bf16_to_float(y[i]) - yd[i]) / (fabs(yd[i]) + 1e-3);
+    if (err > worst) worst = err;
+  }
+  CHECK(worst < 1.0 / 256);
+  dconv1d_destroy(layer);
+  /* an explicit config with BF16-only knobs (AMX tiles): the FP32 layer's own choice, said so */
+  dconv1d_config amx;
+  CHECK_EQ_INT(dconv1d_config_default(&sh, &amx), DCONV1D_OK);
+  amx.fwd.vector_channels = DCONV1D_CONV_AMX;
+  if (dconv1d_config_validate(&sh, &amx, NULL, 0) == DCONV1D_OK && dconv1d_config_validate(&f32_shape, &amx, NULL, 0)) {
+    CHECK_EQ_INT(dconv1d_create(&layer, &sh, &amx), DCONV1D_OK);
+    CHECK(strstr(dconv1d_layer_config_source(layer), "(the bf16 config does not apply)") != NULL);
+    dconv1d_destroy(layer);
+  } else
+    CHECK(!"vec=amx should be a BF16-only knob");
+  free(x), free(wt), free(y), free(xd), free(wd), free(yd);
+  if (was)
+    setenv("DCONV1D_WIDEN_BF16", was, 1);
+  else
+    unsetenv("DCONV1D_WIDEN_BF16");
+}
+
 static void test_bf16_rounding(void) {
   CHECK_EQ_INT(dconv1d_bf16_from_float(1.0f), 0x3f80);
   CHECK_EQ_INT(dconv1d_bf16_from_float(1.0f + 1.0f / 256), 0x3f80); /* tie, rounds to even */
@@ -626,5 +682,6 @@ int main(void) {
   test_plan_keys();
   test_wu_reduction_default();
   test_bf16_rounding();
+  test_widened_bf16();
   return check_report("test_api");
 }

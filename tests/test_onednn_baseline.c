@@ -17,8 +17,9 @@ static void check_pass(const dconv1d_shape *sh, dconv1d_pass pass) {
   dc_fill_random(dy, ys, sh->dtype, 2);
   dc_fill_random(wt, ws, sh->dtype, 3);
   dc_fill_random(bias, sh->k, sh->dtype, 4);
-  dconv1d_layer *layer;
+  dconv1d_layer *layer = NULL;
   CHECK_EQ_INT(dconv1d_create(&layer, sh, NULL), DCONV1D_OK);
+  if (!layer) return;
   if (pass == DCONV1D_FWD)
     dconv1d_forward(layer, x, wt, bias, expected);
   else if (pass == DCONV1D_BWD_DATA)
@@ -30,6 +31,16 @@ static void check_pass(const dconv1d_shape *sh, dconv1d_pass pass) {
   dc_onednn_info info;
   char why[256];
   int rc = dc_onednn_create(&b, sh, pass, &in, expected, &info, why, sizeof why);
+  /* oneDNN 2.6 has BF16 convolutions on AVX-512 CPUs only (and not every pass): there it must find one */
+  const int onednn_may_lack = sh->dtype == DCONV1D_BF16 && !dconv1d_bf16_native();
+  if (rc == -2 && onednn_may_lack) {
+    printf("%s %s: oneDNN has no implementation on this CPU (%s)\n", dconv1d_pass_name(pass),
+           dconv1d_dtype_name(sh->dtype), why);
+    CHECK(strstr(why, "not implemented on this CPU") != NULL);
+    dconv1d_destroy(layer);
+    free(x), free(dy), free(wt), free(bias), free(expected);
+    return;
+  }
   CHECK_EQ_INT(rc, 0);
   if (rc) fprintf(stderr, "%s\n", why);
   if (rc == 0) {

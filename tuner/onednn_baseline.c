@@ -269,9 +269,13 @@ int dc_onednn_create(dc_onednn **out, const dconv1d_shape *sh, dconv1d_pass pass
   const int cached = cache_find(key);
   int best = -1;
   double best_ms = 0.0, worst_error = 0.0;
+  int unbuilt = 0;
   for (int c = cached >= 0 ? cached : 0; c < (cached >= 0 ? cached + 1 : ncands); ++c) {
     ++info->tried;
-    if (build_candidate(b, sh, pass, &cands[c], in, result, impl, sizeof impl, best >= 0) != 0) continue;
+    if (build_candidate(b, sh, pass, &cands[c], in, result, impl, sizeof impl, best >= 0) != 0) {
+      ++unbuilt; /* oneDNN has no implementation for it here (BF16 below AVX-512, say) */
+      continue;
+    }
     double error = dc_rel_l2(result, expected, count, sh->dtype);
     if (!(error <= dc_tolerance_between(sh, pass))) { /* ours is an approximation too */
       if (error > worst_error) worst_error = error;
@@ -289,10 +293,12 @@ int dc_onednn_create(dc_onednn **out, const dconv1d_shape *sh, dconv1d_pass pass
   if (best >= 0) build_candidate(b, sh, pass, &cands[best], in, result, impl, sizeof impl, 0);
   free(result);
   if (best < 0 || !b->primitive) {
-    snprintf(why, why_len, "no correct oneDNN candidate for %s (%d tried, %d built wrong, worst error %.3g)", key,
-             info->tried, info->tried - info->correct, worst_error);
+    snprintf(why, why_len,
+             "no correct oneDNN candidate for %s (%d tried: %d not implemented on this CPU, %d wrong, worst error "
+             "%.3g)",
+             key, info->tried, unbuilt, info->tried - info->correct - unbuilt, worst_error);
     dc_onednn_destroy(b);
-    return -1;
+    return unbuilt == info->tried ? -2 : -1;
   }
   if (cached < 0) cache_store(key, best);
   snprintf(info->layout, sizeof info->layout, "%s", cands[best].layout);

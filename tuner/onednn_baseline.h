@@ -25,7 +25,9 @@ typedef struct {
 } dc_onednn_info;
 
 /* expected: the output in user layout (fwd: y incl. bias; bwd_data: dx;
- * bwd_weight: dwt, no bias gradient). Returns 0, or -1 with why filled. */
+ * bwd_weight: dwt, no bias gradient). Returns 0; -1 with why filled where
+ * some candidate built but none matched; -2 where oneDNN built none (it
+ * has no implementation for this pass and dtype on this CPU). */
 int dc_onednn_create(dc_onednn **out, const dconv1d_shape *shape, dconv1d_pass pass, const dc_onednn_inputs *in,
                      const void *expected, dc_onednn_info *info, char *why, size_t why_len);
 int dc_onednn_execute(dc_onednn *baseline); /* one call, synchronised; 0 on success */
