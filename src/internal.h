@@ -377,6 +377,12 @@ typedef struct {
 void dc_tap_tile_px(const dc_tap_tile_px_args *tile);
 void dc_tap_tile_px_scalar(const dc_tap_tile_px_args *tile);
 int dc_tap_tile_px_vector(const dc_tap_tile_px_args *tile); /* 0 where the CPU lacks AVX-512 (BF16: AVX512_BF16) */
+/* The AVX2 instances (FP32; 0 where the CPU lacks AVX2 and FMA, or past their tap limit); dc_tap_tile_px
+ * runs them where the AVX-512 ones do not. */
+int dc_tap_tile_px_avx2(const dc_tap_tile_px_args *tile);
+int dc_tap_tile_px_avx2_max_taps(int filters);
+/* Whether dtype's pixel tap tiles run in AVX2 vectors and no other tap tile family in vectors. */
+int dc_pixel_tap_tiles_avx2_only(dconv1d_dtype dtype);
 /* Whether this CPU runs every tap tile family of dtype in vectors (the defaults choose them only then). */
 int dc_tap_tiles_supported(dconv1d_dtype dtype);
 /* The conv passes' register tile along the pixels (conv_tile.c, vec=tile):

@@ -312,8 +312,144 @@ static const tap_tile_k_fn tiles_k[2][DC_TAP_TILE_ACCUMULATORS] = {{UP_TO_24(TIL
 static const tap_tile_fn tiles[DC_TAP_TILE_MAX_FILTERS][DC_TAP_TILE_ACCUMULATORS] = BY_FILTERS_AND_TAPS(TILE_NAME);
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DC_HAVE_AVX2_TAP_TILE 1
+/* The pixel-vector tiles on AVX2, FP32 only (BF16 is widened there): 8 pixels a vector and 16
+ * registers, so at most 12 accumulators beside the held vectors and the streamed one
+ * (dc_tap_tile_px_avx2_max_taps). Each accumulator's 16-float slot keeps its sums in lanes 0-7 and
+ * zeros in 8-15: the pass sums all 16, and a slot the AVX-512 tiles left is folded in on loading. */
+#define PX2_TARGET "avx2,fma"
+
+static inline __attribute__((always_inline, target(PX2_TARGET))) __m256 px2_load(const char *at, __m256i mask) {
+  return _mm256_maskload_ps((const float *)at, mask); /* masked lanes are not read: no fault past the row */
+}
+
+static inline __attribute__((always_inline, target(PX2_TARGET))) void
+hold_and_stream2(__m256 *acc, const char *held, int64_t held_step, const int held_stride, const char *streamed,
+                 int64_t streamed_step, const int streamed_stride, __m256i mask, const int HELD, const int STREAMED) {
+  __m256 regs[DC_TAP_TILE_MAX_FILTERS];
+#pragma GCC unroll 8
+  for (int i = 0; i < HELD; ++i) {
+    regs[i] = px2_load(held + i * held_step, mask);
+    __asm__("" : "+x"(regs[i])); /* as in hold_and_stream: no load folded into each FMA */
+  }
+#pragma GCC unroll 12
+  for (int j = 0; j < STREAMED; ++j) {
+    __m256 v = px2_load(streamed + j * streamed_step, mask);
+    __asm__("" : "+x"(v));
+#pragma GCC unroll 8
+    for (int i = 0; i < HELD; ++i) {
+      __m256 *a = &acc[i * held_stride + j * streamed_stride];
+      *a = _mm256_fmadd_ps(regs[i], v, *a);
+    }
+  }
+}
+
+static inline __attribute__((always_inline, target(PX2_TARGET))) void
+tap_tile_px2_step(__m256 *acc, const char *x, int64_t tap_step, const char *dy, int64_t filter_step, __m256i mask,
+                  const int FILTERS, const int TAPS) {
+  if (FILTERS <= TAPS)
+    hold_and_stream2(acc, dy, filter_step, 1, x, tap_step, FILTERS, mask, FILTERS, TAPS);
+  else
+    hold_and_stream2(acc, x, tap_step, FILTERS, dy, filter_step, 1, mask, TAPS, FILTERS);
+}
+
+static inline __attribute__((always_inline, target(PX2_TARGET))) void
+tap_tile_px2_body(const dc_tap_tile_px_args *t, const int FILTERS, const int TAPS) {
+  const char *x = t->x, *dy = t->dy;
+  __m256 acc[12];
+  float *const sums = t->acc;
+  const int64_t tap_ld = t->acc_tap_ld, filter_ld = t->acc_filter_ld;
+#pragma GCC unroll 12
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k) {
+      const float *slot = sums + s * tap_ld + k * filter_ld;
+      acc[s * FILTERS + k] =
+          t->accumulate ? _mm256_add_ps(_mm256_loadu_ps(slot), _mm256_loadu_ps(slot + 8)) : _mm256_setzero_ps();
+    }
+  const __m256i all = _mm256_set1_epi32(-1);
+  const char *next_x = t->next_x ? x + t->next_x : NULL;
+  int64_t q = 0;
+  for (; q + 8 <= t->len; q += 8) {
+    if (next_x) _mm_prefetch(next_x + q * 4, _MM_HINT_T0);
+    tap_tile_px2_step(acc, x + q * 4, t->dilation * 4, dy + q * 4, t->dy_ld * 4, all, FILTERS, TAPS);
+  }
+  if (q < t->len) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(t->len - q)), lane);
+    tap_tile_px2_step(acc, x + q * 4, t->dilation * 4, dy + q * 4, t->dy_ld * 4, tail, FILTERS, TAPS);
+  }
+#pragma GCC unroll 12
+  for (int s = 0; s < TAPS; ++s)
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k) {
+      float *slot = sums + s * tap_ld + k * filter_ld;
+      _mm256_storeu_ps(slot, acc[s * FILTERS + k]);
+      _mm256_storeu_ps(slot + 8, _mm256_setzero_ps());
+    }
+}
+
+#define TILE_PX2(F, T)                                                                                                 \
+  static __attribute__((target(PX2_TARGET))) void tile_px2_##F##_##T(const dc_tap_tile_px_args *t) {                   \
+    tap_tile_px2_body(t, F, T);                                                                                        \
+  }
+#define TILE_PX2_NAME(F, T) tile_px2_##F##_##T,
+#define UP_TO_2(G, F) G(F, 1) G(F, 2)
+UP_TO_12(TILE_PX2, 1)
+UP_TO_6(TILE_PX2, 2)
+UP_TO_3(TILE_PX2, 3)
+UP_TO_2(TILE_PX2, 4)
+UP_TO_2(TILE_PX2, 5)
+UP_TO_2(TILE_PX2, 6)
+TILE_PX2(7, 1)
+TILE_PX2(8, 1)
+
+/* [filters - 1][taps - 1]; NULL past dc_tap_tile_px_avx2_max_taps(filters) */
+static const tap_tile_px_fn tiles_px2[DC_TAP_TILE_MAX_FILTERS][12] = {
+    {UP_TO_12(TILE_PX2_NAME, 1)}, {UP_TO_6(TILE_PX2_NAME, 2)}, {UP_TO_3(TILE_PX2_NAME, 3)}, {UP_TO_2(TILE_PX2_NAME, 4)},
+    {UP_TO_2(TILE_PX2_NAME, 5)},  {UP_TO_2(TILE_PX2_NAME, 6)}, {TILE_PX2_NAME(7, 1)},       {TILE_PX2_NAME(8, 1)}};
+#endif
+
+/* accumulators + held vectors + the streamed one <= 15 of AVX2's 16 registers */
+int dc_tap_tile_px_avx2_max_taps(int filters) {
+  static const int max_taps[DC_TAP_TILE_MAX_FILTERS] = {12, 6, 3, 2, 2, 2, 1, 1};
+  return filters >= 1 && filters <= DC_TAP_TILE_MAX_FILTERS ? max_taps[filters - 1] : 0;
+}
+
+int dc_tap_tile_px_avx2(const dc_tap_tile_px_args *t) {
+#ifdef DC_HAVE_AVX2_TAP_TILE
+  if (t->dtype == DCONV1D_F32 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && t->tap_count >= 1 &&
+      t->tap_count <= dc_tap_tile_px_avx2_max_taps(t->filter_count)) {
+    tiles_px2[t->filter_count - 1][t->tap_count - 1](t);
+    return 1;
+  }
+#endif
+  (void)t;
+  return 0;
+}
+
+static int avx512_tap_tiles(void) {
+#ifdef DC_HAVE_AVX512_TAP_TILE
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#else
+  return 0;
+#endif
+}
+
+int dc_pixel_tap_tiles_avx2_only(dconv1d_dtype dtype) {
+#ifdef DC_HAVE_AVX2_TAP_TILE
+  return dtype == DCONV1D_F32 && !avx512_tap_tiles() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  (void)dtype;
+  return 0;
+#endif
+}
+
+/* The AVX-512 limits where the CPU has it, else AVX2's (planning cuts the taps to what runs in vectors). */
 int dc_tap_tile_max_taps(int filters) {
   static const int max_taps[DC_TAP_TILE_MAX_FILTERS] = {24, 12, 8, 6, 4, 4, 3, 3};
+  if (dc_pixel_tap_tiles_avx2_only(DCONV1D_F32)) return dc_tap_tile_px_avx2_max_taps(filters);
   return filters >= 1 && filters <= DC_TAP_TILE_MAX_FILTERS ? max_taps[filters - 1] : 0;
 }
 
@@ -372,5 +508,5 @@ int dc_tap_tile_px_vector(const dc_tap_tile_px_args *t) {
 }
 
 void dc_tap_tile_px(const dc_tap_tile_px_args *t) {
-  if (!dc_tap_tile_px_vector(t)) dc_tap_tile_px_scalar(t);
+  if (!dc_tap_tile_px_vector(t) && !dc_tap_tile_px_avx2(t)) dc_tap_tile_px_scalar(t);
 }

@@ -602,6 +602,29 @@ static void test_config_text(void) {
   CHECK_EQ_INT(dconv1d_config_parse(NULL, &back, why, sizeof why), DCONV1D_ERR_NULL_ARG);
 }
 
+/* AVX2 CPUs (no AVX-512 tiles): the conv passes' GEMM runs along the pixels; the weight pass takes the
+ * AVX2 pixel tap tiles where the GEMM's vectors would span at most 16 filters, in chunks, else the GEMM. */
+static void test_avx2_defaults(void) {
+  const struct {
+    dconv1d_shape shape;
+    int pixel_tiles;
+  } cases[] = {
+      {{1, 15, 15, 60400, 51, 8, 0, 0, DCONV1D_F32, 1}, 1}, {{1, 16, 16, 60400, 51, 8, 0, 0, DCONV1D_F32, 2}, 1},
+      {{1, 20, 20, 20063, 64, 1, 0, 0, DCONV1D_F32, 1}, 1}, {{1, 64, 64, 20400, 51, 8, 0, 0, DCONV1D_F32, 1}, 0},
+      {{1, 24, 24, 20032, 9, 4, 0, 0, DCONV1D_F32, 1}, 0},  {{1, 8, 128, 8016, 17, 1, 0, 0, DCONV1D_F32, 1}, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+    dconv1d_config cfg;
+    CHECK_EQ_INT(dconv1d_config_default(&cases[i].shape, &cfg), DCONV1D_OK);
+    CHECK_EQ_INT(cfg.fwd.vector_channels, 0);
+    CHECK_EQ_INT(cfg.bwd_data.vector_channels, 0);
+    CHECK_EQ_INT(cfg.bwd_weight.vector_channels == DCONV1D_WU_VECTOR_PIXELS, cases[i].pixel_tiles);
+    if (cases[i].pixel_tiles) {
+      CHECK(cfg.bwd_weight.chunk_blocks > 0);
+      CHECK(cfg.bwd_weight.k_block * dc_tap_tile_max_taps((int)cfg.bwd_weight.k_block) <= 12);
+    }
+  }
+}
+
 /* BF16 without BF16 kernels: the layer reports the FP32 layer it runs on, keeps an explicit config
  * FP32 can run, gives way where it cannot, and computes what the reference computes. */
 static void test_widened_bf16(void) {
@@ -683,5 +706,9 @@ int main(void) {
   test_wu_reduction_default();
   test_bf16_rounding();
   test_widened_bf16();
+  if (dc_pixel_tap_tiles_avx2_only(DCONV1D_F32))
+    test_avx2_defaults();
+  else
+    printf("test_api: not an AVX2-only CPU: the AVX2 default-choice checks skipped\n");
   return check_report("test_api");
 }

@@ -129,6 +129,32 @@ static uint16_t *to_bf16(float *values, int64_t count) {
   return bits;
 }
 
+/* The AVX2 instances sum in lanes 0-7 of a slot (lanes 8-15 zero), what was there folded in: each
+ * slot's 16 lanes must hold the whole sum, and nothing outside the slots may change. */
+static int check_px_avx2_sums(const dc_tap_tile_px_args *t, const float *before, const float *x, const float *dy) {
+  int wrong = 0;
+  const int64_t acc_count = t->tap_count * t->acc_tap_ld;
+  for (int64_t i = 0; i < acc_count; ++i) {
+    const int64_t s = i / t->acc_tap_ld, k = i % t->acc_tap_ld / t->acc_filter_ld,
+                  lane = i % t->acc_tap_ld % t->acc_filter_ld;
+    if (i % t->acc_tap_ld >= t->filter_count * t->acc_filter_ld || lane >= 16)
+      wrong += t->acc[i] != before[i];
+    else if (lane >= 8)
+      wrong += t->acc[i] != 0.0f;
+    else if (lane == 0) {
+      double sum = 0.0, size = 0.0, got = 0.0;
+      for (int l = 0; l < 16; ++l) sum += t->accumulate ? before[i + l] : 0.0, got += t->acc[i + l];
+      size = fabs(sum);
+      for (int64_t q = 0; q < t->len; ++q) {
+        const double term = (double)x[q + s * t->dilation] * dy[k * t->dy_ld + q];
+        sum += term, size += fabs(term);
+      }
+      wrong += fabs(got - sum) > 1e-6 * (size + 1.0);
+    }
+  }
+  return wrong;
+}
+
 /* The pixel-vector form: acc[s][k][16 partial sums] for one channel, x a row;
  * lane = pixel % 16 (FP32) or (pixel % 32) / 2 (BF16: pixel pairs per lane). */
 static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, int accumulate, int vector,
@@ -153,12 +179,15 @@ static int check_tile_px(int filters, int taps, int64_t len, int64_t dilation, i
                               .accumulate = accumulate,
                               .dtype = dtype};
   int wrong = 0;
-  if (vector) {
+  if (vector == 2) {
+    if (!dc_tap_tile_px_avx2(&tile)) wrong = -1;
+  } else if (vector) {
     if (!dc_tap_tile_px_vector(&tile)) wrong = -1;
   } else {
     dc_tap_tile_px_scalar(&tile);
   }
-  for (int64_t i = 0; i < acc_count && wrong >= 0; ++i) {
+  if (vector == 2 && wrong >= 0) wrong = check_px_avx2_sums(&tile, before, x, dy);
+  for (int64_t i = 0; i < acc_count && wrong >= 0 && vector != 2; ++i) {
     const int64_t s = i / acc_tap_ld, k = i % acc_tap_ld / acc_filter_ld, lane = i % acc_tap_ld % acc_filter_ld;
     if (i % acc_tap_ld >= filters * acc_filter_ld || lane >= 16) {
       wrong += acc[i] != before[i];
@@ -227,6 +256,23 @@ int main(void) {
                           accumulate, vector, wrong);
                 CHECK_EQ_INT(wrong, 0);
               }
+  int avx2_ran = 0; /* the AVX2 instances, on any CPU that has AVX2 (AVX-512 ones included) */
+  for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters)
+    for (int taps = 1; taps <= dc_tap_tile_px_avx2_max_taps(filters); ++taps)
+      for (int l = 0; l < 5; ++l)
+        for (int d = 0; d < 2; ++d)
+          for (int accumulate = 0; accumulate < 2; ++accumulate) {
+            const int wrong = check_tile_px(filters, taps, px_lens[l], dilations[d], accumulate, 2, DCONV1D_F32);
+            if (wrong < 0) continue;
+            avx2_ran = 1;
+            if (wrong)
+              fprintf(stderr, "px avx2 filters %d taps %d len %lld d %lld acc %d: %d wrong\n", filters, taps,
+                      (long long)px_lens[l], (long long)dilations[d], accumulate, wrong);
+            CHECK_EQ_INT(wrong, 0);
+          }
+  for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters) /* AVX2's 16 registers */
+    CHECK(filters * dc_tap_tile_px_avx2_max_taps(filters) <= 12 && dc_tap_tile_px_avx2_max_taps(filters) >= 1);
+  CHECK_EQ_INT(dc_tap_tile_px_avx2_max_taps(DC_TAP_TILE_MAX_FILTERS + 1), 0);
   CHECK_EQ_INT(dc_tap_tile_k_max_taps(3), 0);
   CHECK(2 * dc_tap_tile_k_max_taps(2) <= DC_TAP_TILE_ACCUMULATORS &&
         dc_tap_tile_k_max_taps(1) <= DC_TAP_TILE_ACCUMULATORS);
@@ -234,7 +280,8 @@ int main(void) {
   CHECK_EQ_INT(dc_tap_tile_max_taps(DC_TAP_TILE_MAX_FILTERS + 1), 0);
   for (int filters = 1; filters <= DC_TAP_TILE_MAX_FILTERS; ++filters) /* the register budget */
     CHECK(filters * dc_tap_tile_max_taps(filters) <= DC_TAP_TILE_ACCUMULATORS);
-  printf("test_tap_tile: AVX-512 path %s, AVX512_BF16 pixel tiles %s\n", vector_ran ? "checked" : "not available here",
-         bf16_ran ? "checked" : "not available here");
+  printf("test_tap_tile: AVX-512 path %s, AVX512_BF16 pixel tiles %s, AVX2 pixel tiles %s\n",
+         vector_ran ? "checked" : "not available here", bf16_ran ? "checked" : "not available here",
+         avx2_ran ? "checked" : "not available here");
   return check_report("test_tap_tile");
 }
