@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build
-out=results/baseline
+out=${OUT:-results/baseline} # OUT=results/baseline/<machine> for a machine other than the README's first
 mkdir -p "$out"
 shapes=(n1c16k16w60400s51d8 n1c64k64w20400s51d8 n1c15k15w60400s51d8)
 for threads in 1 2; do

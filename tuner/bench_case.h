@@ -23,6 +23,7 @@ typedef struct {
   dc_onednn **onednn;  /* [sets], NULL when the baseline is off or failed */
   dc_onednn_info onednn_info;
   char onednn_error[256];
+  int onednn_unimplemented; /* oneDNN has nothing for this pass and dtype here (BF16 below AVX-512): not a failure */
 } dc_case;
 
 /* Bytes one buffer set occupies (inputs and the output of the pass). */
