@@ -6,7 +6,7 @@
 # five with Python's random.Random(2027) over C, K in {8, 12, 24, 32, 48, 96,
 # 128}, S in {9, 17, 33, 64}, d in {1, 2, 4, 16}, W = 20,000 + span.
 # Writes results/size_class/threads1.csv (+ provenance); THREADS="1 2" also
-# threads2.csv. DRAW=77 runs a second draw instead, twelve shapes from
+# threads2.csv (OUT=DIR writes there instead). DRAW=77 runs a second draw instead, twelve shapes from
 # random.Random(77) over C, K in {8, 12, 16, 20, 24, 32, 40, 48, 56, 64, 80, 96,
 # 112, 128}, S in {9, 13, 17, 25, 33, 51, 64}, d in {1, 2, 4, 8, 16}, W = 20,000
 # + span, into draw77-threads1.csv (and -threads2.csv).
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build
-out=results/size_class
+out=${OUT:-results/size_class} # OUT=results/size_class/<machine> for a machine other than the README's first
 mkdir -p "$out"
 shapes=(n1c12k8w30008s9d1 n1c48k24w30016s9d2 n1c8k128w8016s17d1 n1c8k32w20008s9d1
   n1c96k24w20126s64d2 n1c32k12w20064s33d2 n1c24k24w20032s9d4 n1c24k8w20128s33d4)
