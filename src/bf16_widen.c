@@ -109,10 +109,11 @@ dconv1d_status dc_widened_backward_data(dc_widened *w, const void *dy, const voi
   dconv1d_shape sh;
   dconv1d_layer_shape(w->f32, &sh);
   const widen_sizes s = sizes_of(&sh);
+  const int relu = act == DCONV1D_ACT_RELU; /* y is read only as ReLU's mask */
   widen(w->in, dy, s.y, w->threads);
-  if (y) widen(w->mask, y, s.y, w->threads);
+  if (relu) widen(w->mask, y, s.y, w->threads);
   widen(w->wt, wt, s.wt, w->threads);
-  dconv1d_status status = dconv1d_backward_data_act(w->f32, w->in, y ? w->mask : NULL, act, w->wt, w->out);
+  dconv1d_status status = dconv1d_backward_data_act(w->f32, w->in, relu ? w->mask : NULL, act, w->wt, w->out);
   if (status == DCONV1D_OK) round_to(dx, w->out, s.x, w->threads);
   return status;
 }
@@ -122,11 +123,12 @@ dconv1d_status dc_widened_backward_weight(dc_widened *w, const void *x, const vo
   dconv1d_shape sh;
   dconv1d_layer_shape(w->f32, &sh);
   const widen_sizes s = sizes_of(&sh);
+  const int relu = act == DCONV1D_ACT_RELU;
   widen(w->in, x, s.x, w->threads);
   widen(w->out, dy, s.y, w->threads); /* out holds dy here: this pass writes the weights */
-  if (y) widen(w->mask, y, s.y, w->threads);
+  if (relu) widen(w->mask, y, s.y, w->threads);
   dconv1d_status status =
-      dconv1d_backward_weight_act(w->f32, w->in, w->out, y ? w->mask : NULL, act, w->wt, dbias ? w->bias : NULL);
+      dconv1d_backward_weight_act(w->f32, w->in, w->out, relu ? w->mask : NULL, act, w->wt, dbias ? w->bias : NULL);
   if (status != DCONV1D_OK) return status;
   round_to(dwt, w->wt, s.wt, w->threads);
   if (dbias) round_to(dbias, w->bias, sh.k, 1);
