@@ -29,7 +29,10 @@ static int check_one(int64_t channels, int64_t pixels, int with_bias, float floo
   for (int64_t i = 0; i < channels * out_ld; ++i) out[i] = 12345.0f;
   const float *b = with_bias ? bias : NULL;
   if (avx512) {
-    if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, b, floor, channels, pixels, pixels, 0)) return 0;
+    if (!dc_store_transposed_avx512(out, out_ld, acc, acc_ld, b, floor, channels, pixels, pixels, 0)) {
+      free(acc), free(out); /* no AVX-512 here */
+      return 0;
+    }
   } else {
     dc_store_transposed_scalar(out, out_ld, acc, acc_ld, b, floor, channels, pixels, pixels, 0);
   }
