@@ -369,6 +369,18 @@ static int amd_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
   return shape->s <= 17 && dc_max(shape->c, shape->k) <= 96 && dc_cpu_amd();
 }
 
+/* On AVX2 (no other tap tiles there) the pixel tiles where the GEMM's vectors, 8 floats, run along at most
+ * 16 filters or channels (LIBXSMM's AVX2 kernel then holds too few accumulators: 62-66 % of peak at C = K = 15,
+ * 16) or fill under 90 % of their lanes. Paired against the GEMM, 1 thread, on an AVX2 EPYC (Zen 3): C = K = 15
+ * and 16 (S = 51) 1.15x and 1.27x (65 -> 75, 62 -> 78 % of peak), 12 -> 8 3.2x, 1 -> 15 and 15 -> 1 3.6-3.8x,
+ * 8 -> 8 (S = 3) 3.0x, 16 -> 16 (1 x 1) 1.8x, 20 -> 20 (S = 64) 1.9x; where the GEMM's vectors fill along 24
+ * or more: 24 -> 24 0.95x, 32 -> 12 0.88x, 96 -> 24 0.91x, 64 -> 64 0.79x, 8 -> 128 0.71x, and 8 -> 32,
+ * 16 -> 24, 24 -> 8, 4 -> 32 0.96-1.09x (kept on the GEMM). */
+static int avx2_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
+  const int64_t gemm_lanes = gemm_prefers_channel_vectors(shape) ? shape->c : shape->k;
+  return gemm_lanes <= 16 || (double)gemm_lanes / (double)dc_round_up(gemm_lanes, 8) < 0.9;
+}
+
 /* One tap (1 x 1): the pixel tiles hold channels in the taps' places and
  * read x and dy rows as they lie, once each; the GEMM copied dy transposed
  * first. Against it, 1 thread, 64-byte aligned tensors, FP32 / BF16:
@@ -386,19 +398,6 @@ static int amd_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
  * the filters: C = 1 -> K = 15, S = 51: 11 % -> 48-51 %; C = 4, K = 15 or
  * 32, S = 33: 39 -> 58 %, 62 -> 74 %; C = 2, K = 64: 34 -> 40 %; at C = 6
  * or 8 no gain (43 % either way; 69 -> 64 % at K = 128). */
-
-/* On AVX2 (no other tap tiles there) the pixel tiles where the GEMM's vectors, 8 floats, run along at most
- * 16 filters or channels (LIBXSMM's AVX2 kernel then holds too few accumulators: 62-66 % of peak at C = K = 15,
- * 16) or fill under 90 % of their lanes. Paired against the GEMM, 1 thread, on an AVX2 EPYC (Zen 3): C = K = 15
- * and 16 (S = 51) 1.15x and 1.27x (65 -> 75, 62 -> 78 % of peak), 12 -> 8 3.2x, 1 -> 15 and 15 -> 1 3.6-3.8x,
- * 8 -> 8 (S = 3) 3.0x, 16 -> 16 (1 x 1) 1.8x, 20 -> 20 (S = 64) 1.9x; where the GEMM's vectors fill along 24
- * or more: 24 -> 24 0.95x, 32 -> 12 0.88x, 96 -> 24 0.91x, 64 -> 64 0.79x, 8 -> 128 0.71x, and 8 -> 32,
- * 16 -> 24, 24 -> 8, 4 -> 32 0.96-1.09x (kept on the GEMM). */
-static int avx2_prefers_pixel_tap_tiles(const dconv1d_shape *shape) {
-  const int64_t gemm_lanes = gemm_prefers_channel_vectors(shape) ? shape->c : shape->k;
-  return gemm_lanes <= 16 || (double)gemm_lanes / (double)dc_round_up(gemm_lanes, 8) < 0.9;
-}
-
 int dc_wu_prefers_tap_tiles(const dconv1d_shape *shape) {
   if (dc_pixel_tap_tiles_avx2_only(shape->dtype))
     return avx2_prefers_pixel_tap_tiles(shape) ? DC_TAP_TILES_ALONG_PIXELS : 0;
