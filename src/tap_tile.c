@@ -429,17 +429,10 @@ int dc_tap_tile_px_avx2(const dc_tap_tile_px_args *t) {
   return 0;
 }
 
-static int avx512_tap_tiles(void) {
-#ifdef DC_HAVE_AVX512_TAP_TILE
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#else
-  return 0;
-#endif
-}
-
 int dc_pixel_tap_tiles_avx2_only(dconv1d_dtype dtype) {
 #ifdef DC_HAVE_AVX2_TAP_TILE
-  return dtype == DCONV1D_F32 && !avx512_tap_tiles() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return dtype == DCONV1D_F32 && !dc_tap_tiles_supported(DCONV1D_F32) && __builtin_cpu_supports("avx2") &&
+         __builtin_cpu_supports("fma");
 #else
   (void)dtype;
   return 0;
