@@ -157,7 +157,9 @@ def sweep_figure(plt, rows, threads, metric):
                     ys = [by_x[x]["peak_pct"] for x in line_x]
                 else:
                     ys = [by_x[x]["speedup_vs_onednn"] for x in line_x]
-                    line_x, ys = zip(*[(x, y) for x, y in zip(line_x, ys) if math.isfinite(y)]) or ((), ())
+                    # no finite ratio at all where oneDNN implements nothing (BF16 below AVX-512)
+                    kept = [(x, y) for x, y in zip(line_x, ys) if math.isfinite(y)]
+                    line_x, ys = [x for x, _ in kept], [y for _, y in kept]
                 positions = list(line_x) if key else [xs.index(x) for x in line_x]
                 ax.plot(positions, ys, markersize=4, linewidth=1.4, **STYLE[impl])
             if metric == "efficiency":
@@ -329,9 +331,11 @@ def main(argv):
         write_summary_csv(args.summary_csv, table)
         written.append(args.summary_csv)
     print(f"{'pass':<10} {'dtype':<5} {'T':>2} {'points':>6} {'geomean':>8} {'min':>7} {'max':>7} {'min %peak':>9}")
+    def ratio(value, width):  # no ratio where oneDNN had no implementation
+        return f"{value:>{width}.2f}x" if math.isfinite(value) else f"{'-':>{width}} "
     for t in table:
-        print(f"{t['pass_']:<10} {t['dtype']:<5} {t['threads']:>2} {t['points']:>6} {t['geomean']:>7.2f}x "
-              f"{t['min']:>6.2f}x {t['max']:>6.2f}x {t['min_peak_pct']:>8.1f}%  ({t['min_peak_at']})")
+        print(f"{t['pass_']:<10} {t['dtype']:<5} {t['threads']:>2} {t['points']:>6} {ratio(t['geomean'], 7)} "
+              f"{ratio(t['min'], 6)} {ratio(t['max'], 6)} {t['min_peak_pct']:>8.1f}%  ({t['min_peak_at']})")
     print(f"wrote {len(written)} files to {args.out_dir}" + (f" and {args.summary_csv}" if args.summary_csv else ""))
     return 0
 

@@ -56,6 +56,28 @@ else
   fail "plotting $data: $(cat "$tmp/plot.out")"
 fi
 
+# 2b. where oneDNN implements nothing (BF16 below AVX-512) the sweep writes BF16 rows with NaN ratios and
+# no oneDNN rows: the plots draw no speed-up line there instead of failing
+$py - "$data" "$tmp/no_onednn_bf16.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as out:
+    w = csv.DictWriter(out, fieldnames=list(rows[0]))
+    w.writeheader()
+    for r in rows:
+        if r["dtype"] != "bf16":
+            w.writerow(r)
+        elif r["impl"] != "onednn":
+            r.update(speedup_vs_onednn="nan", speedup_min="nan", speedup_max="nan", onednn_impl="", onednn_layout="")
+            w.writerow(r)
+PY
+if plot --out-dir "$tmp/no-onednn-plots" "$tmp/no_onednn_bf16.csv" >"$tmp/plot.out" 2>&1; then
+  [ -s "$tmp/no-onednn-plots/width_small-t1-speedup.svg" ] || fail "no speed-up figure without oneDNN's BF16"
+  grep -q "^fwd        bf16 .* -  " "$tmp/plot.out" || fail "the summary shows no '-' for BF16 without oneDNN"
+else
+  fail "plotting a sweep without oneDNN's BF16: $(cat "$tmp/plot.out")"
+fi
+
 # 3. malformed input: a clear message naming file (and line), exit 2, figures untouched
 bad=$tmp/bad
 mkdir -p "$bad"
