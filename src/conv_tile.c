@@ -50,7 +50,7 @@ void dc_conv_tile_scalar(const dc_conv_tile_args *t) {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define DC_HAVE_AVX512_CONV_TILE 1
-#define TILE_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16"
+#define TILE_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,prfchw"
 
 /* The pixels inside the tile of vector p (0xffff for a full one). */
 static inline __attribute__((always_inline, target(TILE_TARGET))) __mmask16 pixel_mask(int pixels, int p) {
@@ -101,6 +101,12 @@ conv_tile_body(const dc_conv_tile_args *t, const int FILTERS, const int VECTORS,
       acc[k * VECTORS + p] = accumulate && k < filters
                                  ? _mm512_maskz_loadu_ps(mask[p], (const float *)t->out + k * t->out_ld + 16 * p)
                                  : _mm512_setzero_ps();
+  if (!accumulate) /* the loads above already fetch them */
+#pragma GCC unroll 8
+    for (int k = 0; k < FILTERS; ++k)
+#pragma GCC unroll 12
+      for (int p = 0; p < VECTORS; ++p)
+        if (k < filters) _mm_prefetch((const char *)t->out + (k * t->out_ld + 16 * p) * (BF16 ? 2 : 4), _MM_HINT_ET0);
   const int64_t taps = t->taps, dilation = t->dilation, filter_stride = t->filter_stride;
   const int64_t row_jump = t->in_ld - (taps - 1) * dilation, w_jump = t->weight_ld - (taps - 1) * filter_stride;
   /* One loop over the (row, tap) steps, the row change a conditional jump of the pointers: nested loops
